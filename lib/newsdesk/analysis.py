@@ -1,0 +1,133 @@
+"""Aggregations for the notebooks: pure functions over the store's DataFrames."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+ACTOR_KINDS = ("person", "organization", "group")
+ALL_KINDS = ("person", "organization", "place", "group")
+FREQS = {"day": "D", "week": "W-MON", "month": "MS"}
+WORDS_PER_MINUTE = 230
+
+
+def date_label(published: str | None, precision: str | None, basis: str | None) -> str:
+    """'2025-02 (month, estimated from manifest)', or 'undated'."""
+    if not published or pd.isna(published):
+        return "undated"
+    return f"{published} ({precision}, {basis})"
+
+
+def articles_overview(articles: pd.DataFrame) -> pd.DataFrame:
+    """The articles table as an analyst reads it: date with its basis, title, source, words."""
+    frame = articles.copy()
+    frame["date"] = [
+        date_label(p, pr, b)
+        for p, pr, b in zip(frame["published"], frame["published_precision"],
+                            frame["date_basis"], strict=True)
+    ]
+    frame["problems"] = frame["problems"].map(lambda p: "; ".join(p) if len(p) else "")
+    cols = ["article_id", "date", "title", "source", "words", "status", "problems"]
+    return frame.sort_values(["published", "article_id"], na_position="last")[cols]
+
+
+def top_entities(
+    entities: pd.DataFrame,
+    *,
+    kinds: Sequence[str] = ALL_KINDS,
+    n: int = 10,
+) -> pd.DataFrame:
+    """The ``n`` most-mentioned entities of the given kinds."""
+    selected = entities[entities["kind"].isin(kinds)]
+    selected = selected.sort_values(["mentions", "articles", "name"],
+                                    ascending=[False, False, True])
+    return selected.head(n)[["name", "kind", "mentions", "articles"]].reset_index(drop=True)
+
+
+def dated_mentions(mentions: pd.DataFrame, articles: pd.DataFrame) -> pd.DataFrame:
+    """Mentions joined to their article's publication day (first day of its period)."""
+    dates = articles.set_index("article_id")["published"].map(_first_day)
+    frame = mentions.copy()
+    frame["date"] = frame["article_id"].map(dates)
+    return frame
+
+
+def _first_day(value: object) -> pd.Timestamp | None:
+    if not isinstance(value, str) or not value:
+        return None
+    return pd.Timestamp(value + "-01" * (2 - value.count("-")))
+
+
+def mentions_over_time(
+    mentions: pd.DataFrame,
+    articles: pd.DataFrame,
+    *,
+    kinds: Sequence[str] = ALL_KINDS,
+    top_n: int = 8,
+    freq: str = "month",
+    entities: Sequence[str] = (),
+) -> pd.DataFrame:
+    """Mentions per period (rows) and entity name (columns) for dated articles.
+
+    ``entities`` (names or ids) picks the columns; otherwise the ``top_n`` entities of
+    ``kinds`` by mentions in dated articles. Undated articles are left out (see ``undated``).
+    """
+    if freq not in FREQS:
+        raise ValueError(f"freq must be one of {', '.join(FREQS)}, not {freq!r}")
+    frame = dated_mentions(mentions, articles).dropna(subset=["date"])
+    frame = frame[frame["kind"].isin(kinds)]
+    if entities:
+        frame = frame[frame["name"].isin(entities) | frame["entity_id"].isin(entities)]
+    else:
+        keep = frame["entity_id"].value_counts().head(top_n).index
+        frame = frame[frame["entity_id"].isin(keep)]
+    if frame.empty:
+        return pd.DataFrame()
+    counts = (
+        frame.groupby([pd.Grouper(key="date", freq=FREQS[freq]), "name"]).size()
+        .unstack("name", fill_value=0)
+    )
+    order = counts.sum().sort_values(ascending=False).index
+    return counts[order]
+
+
+def undated(articles: pd.DataFrame) -> pd.DataFrame:
+    """Articles without a publication date: kept out of time charts, listed instead."""
+    missing = articles["published"].isna() | (articles["published"] == "")
+    return articles[missing][["article_id", "title", "source"]].reset_index(drop=True)
+
+
+def entity_mentions(
+    mentions: pd.DataFrame, *, kinds: Sequence[str] = ALL_KINDS
+) -> pd.DataFrame:
+    """Per entity in one article: name, kind, count, as the profile lists them."""
+    frame = mentions[mentions["kind"].isin(kinds)]
+    counts = frame.groupby(["name", "kind"]).size().rename("mentions").reset_index()
+    return counts.sort_values(["mentions", "name"], ascending=[False, True]).reset_index(
+        drop=True
+    )
+
+
+def reading_minutes(words: int) -> int:
+    return max(1, round(words / WORDS_PER_MINUTE))
+
+
+def profile_facts(article: dict) -> dict[str, object]:
+    """The 'at a glance' block of an article profile."""
+    words = int(article.get("words") or 0)
+    date = date_label(article.get("published"), article.get("published_precision"),
+                      article.get("date_basis"))
+    facts: dict[str, object] = {
+        "Headline": article.get("title") or "(none)",
+        "Source": article.get("source") or "unknown",
+        "Published": date,
+    }
+    if article.get("note"):
+        facts["Date note"] = article["note"]
+    facts["Words"] = f"{words} (about {reading_minutes(words)} min to read)"
+    facts["Article id"] = article.get("article_id")
+    problems = article.get("problems")
+    if problems is not None and len(problems):
+        facts["Problems"] = "; ".join(problems)
+    return facts

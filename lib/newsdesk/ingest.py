@@ -1,0 +1,208 @@
+"""Ingest: corpus -> clean -> NLP (cached per article) -> store, then corpus-level resolution.
+
+Only articles whose content hash or pipeline fingerprint changed are parsed again; entity
+resolution is recomputed over the whole store afterwards, so counts always agree.
+"""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from tqdm.auto import tqdm
+
+from newsdesk import entities
+from newsdesk.clean import Cleaned, clean_text
+from newsdesk.config import DEFAULT_DB, SAMPLE_DIR, model_name
+from newsdesk.corpus import Article, CorpusError, list_article_files, read_corpus
+from newsdesk.dates import resolve_published
+from newsdesk.nlp import Annotation, Task, annotate, fingerprint, load_pipeline, require_model
+from newsdesk.store import ArticleRecord, Store, Workbook, now
+
+SENTENCE_COLUMNS = ["article_id", "start", "end"]
+REMOVED_COLUMNS = ["article_id", "start", "end", "text", "reason"]
+RAW_COLUMNS = [
+    "article_id", "start", "end", "text", "label", "sentence", "sent_start", "sent_end",
+    "in_title",
+]
+
+
+@dataclass(frozen=True)
+class IngestSummary:
+    run_id: str
+    seen: int
+    parsed: int
+    cached: int
+    failed: int
+    db: Path
+
+    def __str__(self) -> str:
+        return (
+            f"{self.seen} articles: {self.parsed} parsed, {self.cached} unchanged (cached), "
+            f"{self.failed} with problems -> {self.db}"
+        )
+
+
+def ingest(
+    path: str | Path,
+    *,
+    db: str | Path = DEFAULT_DB,
+    manifest: str | Path | None = None,
+    model: str | None = None,
+    n_process: int = 1,
+    batch_size: int = 64,
+    progress: bool = True,
+) -> IngestSummary:
+    """Ingest the articles under ``path`` into the store at ``db``; return what was done."""
+    model = require_model(model or model_name())
+    fp = fingerprint(model)
+    started = now()
+    run_id = started.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    if not Path(path).exists():
+        raise CorpusError(f"{path}: no such file or folder")
+    total = len(list_article_files(Path(path)))
+    with Store(db) as store:
+        keys = store.cache_keys()
+        counts = {"seen": 0, "cached": 0, "failed": 0, "parsed": 0}
+        pending: dict[str, tuple[Article, Cleaned]] = {}
+        bar = tqdm(total=total, desc="ingest", unit="article", disable=not progress)
+
+        def todo() -> Iterator[Task]:
+            seen_ids: set[str] = set()
+            for article in read_corpus(path, manifest=manifest):
+                counts["seen"] += 1
+                if article.article_id in seen_ids:
+                    _warn(article.path, f"article id '{article.article_id}' seen before; skipped")
+                    counts["failed"] += 1
+                    bar.update()
+                    continue
+                seen_ids.add(article.article_id)
+                if keys.get(article.article_id) == (article.content_hash, fp):
+                    counts["cached"] += 1
+                    bar.update()
+                    continue
+                cleaned = clean_text(article.text)
+                for problem in article.problems:
+                    _warn(article.path, problem)
+                if not cleaned.segments:
+                    counts["failed"] += 1
+                    store.write_article(_record(article, cleaned, None, fp, status="empty"))
+                    _warn(article.path, "no article text; recorded with status 'empty'")
+                    bar.update()
+                    continue
+                pending[article.article_id] = (article, cleaned)
+                yield Task(article.article_id, article.text, cleaned.segments)
+
+        tasks = todo()
+        first = next(tasks, None)
+        if first is not None:
+            nlp = load_pipeline(model)
+            stream = _chain(first, tasks)
+            for annotation in annotate(stream, nlp=nlp, batch_size=batch_size,
+                                       n_process=n_process):
+                article, cleaned = pending.pop(annotation.article_id)
+                store.write_article(_record(article, cleaned, annotation, fp))
+                counts["parsed"] += 1
+                bar.update()
+        bar.close()
+        resolve_store(store)
+        store.record_run(
+            run_id=run_id, command=f"ingest {path}", started=started, finished=now(),
+            articles_seen=counts["seen"], parsed=counts["parsed"], cached=counts["cached"],
+            failed=counts["failed"], fingerprint=fp,
+        )
+    return IngestSummary(run_id, counts["seen"], counts["parsed"], counts["cached"],
+                         counts["failed"], Path(db))
+
+
+def _chain(first: Task, rest: Iterator[Task]) -> Iterator[Task]:
+    yield first
+    yield from rest
+
+
+def resolve_store(store: Store) -> None:
+    """Recompute mentions and entities over every article in the store."""
+    raw = store.query(
+        "SELECT r.* FROM raw_mentions r JOIN articles a USING (article_id) "
+        "WHERE a.status = 'ok' ORDER BY article_id, start"
+    )
+    mentions, ents = entities.resolve(raw)
+    store.replace_resolved(mentions, ents)
+
+
+def _warn(path: str, message: str) -> None:
+    tqdm.write(f"newsdesk: {path}: {message}", file=sys.stderr)
+
+
+def _record(
+    article: Article,
+    cleaned: Cleaned,
+    annotation: Annotation | None,
+    fp: str,
+    *,
+    status: str = "ok",
+) -> ArticleRecord:
+    """The rows of one article: its metadata row and its per-article NLP tables."""
+    published = resolve_published(
+        manifest=article.published if article.date_basis == "manifest" else None,
+        manifest_precision=article.published_precision,
+        metadata=(article.published if article.date_basis == "metadata" else None,
+                  cleaned.published),
+    )
+    text = article.text
+    words = sum(len(text[s.start : s.end].split()) for s in cleaned.segments if not s.in_title)
+    aid = article.article_id
+    row = {
+        "article_id": aid,
+        "path": article.path,
+        "title": article.title or cleaned.title,
+        "title_basis": "metadata" if article.title else cleaned.title_basis,
+        "source": article.source or cleaned.source or cleaned.publisher,
+        "url": article.url,
+        "published": published.date,
+        "published_precision": published.precision,
+        "date_basis": published.basis,
+        "note": article.note,
+        "words": words,
+        "status": status,
+        "problems": list(article.problems),
+        "content_hash": article.content_hash,
+        "fingerprint": fp,
+        "text": text,
+        "ingested_at": now(),
+    }
+    mentions = annotation.mentions if annotation else ()
+    raw = pd.DataFrame(
+        [
+            {
+                "article_id": aid, "start": m.start, "end": m.end, "text": m.text,
+                "label": m.label, "sentence": text[m.sent_start : m.sent_end],
+                "sent_start": m.sent_start, "sent_end": m.sent_end, "in_title": m.in_title,
+            }
+            for m in mentions
+        ],
+        columns=RAW_COLUMNS,
+    )
+    sentences = pd.DataFrame(
+        [(aid, s, e) for s, e in (annotation.sentences if annotation else ())],
+        columns=SENTENCE_COLUMNS,
+    )
+    removed = pd.DataFrame(
+        [(aid, r.start, r.end, r.text, r.reason) for r in cleaned.removed],
+        columns=REMOVED_COLUMNS,
+    )
+    return ArticleRecord(row, raw, sentences, removed)
+
+
+def open_workbook(db: str | Path | None = None) -> Workbook:
+    """The store for notebooks. With no ``db`` and no default store yet, the sample corpus is
+    ingested first, so every notebook's defaults run on a fresh checkout."""
+    path = Path(db) if db else DEFAULT_DB
+    if not db and not path.exists():
+        print(f"newsdesk: no store at {path}; ingesting the sample corpus {SAMPLE_DIR} first")
+        ingest(SAMPLE_DIR, db=path)
+    return Workbook(path)

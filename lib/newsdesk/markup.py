@@ -1,0 +1,54 @@
+"""HTML fragments for notebook output. Article text is untrusted: every character is escaped."""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+
+_KIND_STYLE = {
+    "person": "background:#dbeafe",
+    "organization": "background:#ffedd5",
+    "place": "background:#dcfce7",
+    "group": "background:#ede9fe",
+}
+
+
+def highlight(text: str, mentions: pd.DataFrame) -> str:
+    """The article text as HTML with each mention highlighted by kind; all text escaped.
+
+    ``mentions`` needs start, end, kind and name. Overlapping spans keep the first.
+    """
+    parts: list[str] = []
+    pos = 0
+    for m in mentions.sort_values(["start", "end"]).itertuples(index=False):
+        if m.start < pos:
+            continue
+        parts.append(html.escape(text[pos : m.start]))
+        style = _KIND_STYLE.get(m.kind, "background:#f3f4f6")
+        tip = html.escape(f"{m.name} ({m.kind})", quote=True)
+        parts.append(
+            f'<mark style="{style}" title="{tip}">{html.escape(text[m.start : m.end])}</mark>'
+        )
+        pos = m.end
+    parts.append(html.escape(text[pos:]))
+    body = "".join(parts)
+    return f'<div style="white-space:pre-wrap;line-height:1.5;max-width:50em">{body}</div>'
+
+
+def legend() -> str:
+    items = "".join(
+        f'<span style="{style};padding:0 .4em;margin-right:.5em">{kind}</span>'
+        for kind, style in _KIND_STYLE.items()
+    )
+    return f"<p>{items}</p>"
+
+
+def facts(rows: dict[str, object]) -> str:
+    """A two-column table of labelled values (all escaped)."""
+    body = "".join(
+        f"<tr><th style='text-align:left'>{html.escape(str(k))}</th>"
+        f"<td style='text-align:left'>{html.escape('' if v is None else str(v))}</td></tr>"
+        for k, v in rows.items()
+    )
+    return f"<table>{body}</table>"
