@@ -29,7 +29,8 @@ def articles_overview(articles: pd.DataFrame) -> pd.DataFrame:
     ]
     frame["problems"] = frame["problems"].map(lambda p: "; ".join(p) if len(p) else "")
     cols = ["article_id", "date", "title", "source", "words", "status", "problems"]
-    return frame.sort_values(["published", "article_id"], na_position="last")[cols]
+    frame = frame.sort_values(["published", "article_id"], na_position="last")[cols]
+    return frame.set_index("article_id")
 
 
 def top_entities(
@@ -42,7 +43,9 @@ def top_entities(
     selected = entities[entities["kind"].isin(kinds)]
     selected = selected.sort_values(["mentions", "articles", "name"],
                                     ascending=[False, False, True])
-    return selected.head(n)[["name", "kind", "mentions", "articles"]].reset_index(drop=True)
+    top = selected.head(n)[["name", "kind", "mentions", "articles"]].reset_index(drop=True)
+    top.index = pd.RangeIndex(1, len(top) + 1, name="rank")
+    return top
 
 
 def dated_mentions(mentions: pd.DataFrame, articles: pd.DataFrame) -> pd.DataFrame:
@@ -95,7 +98,7 @@ def mentions_over_time(
 def undated(articles: pd.DataFrame) -> pd.DataFrame:
     """Articles without a publication date: kept out of time charts, listed instead."""
     missing = articles["published"].isna() | (articles["published"] == "")
-    return articles[missing][["article_id", "title", "source"]].reset_index(drop=True)
+    return articles[missing][["article_id", "title", "source"]].set_index("article_id")
 
 
 def entity_mentions(
@@ -104,9 +107,8 @@ def entity_mentions(
     """Per entity in one article: name, kind, count, as the profile lists them."""
     frame = mentions[mentions["kind"].isin(kinds)]
     counts = frame.groupby(["name", "kind"]).size().rename("mentions").reset_index()
-    return counts.sort_values(["mentions", "name"], ascending=[False, True]).reset_index(
-        drop=True
-    )
+    counts = counts.sort_values(["mentions", "name"], ascending=[False, True])
+    return counts.set_index("name")
 
 
 def reading_minutes(words: int) -> int:

@@ -44,11 +44,12 @@ def legend() -> str:
     return f"<p>{items}</p>"
 
 
-def facts(rows: dict[str, object]) -> str:
-    """A two-column table of labelled values (all escaped)."""
+def facts(rows: dict[str, object], *, heading: str = "") -> str:
+    """A two-column table of labelled values under an optional heading (all escaped)."""
     body = "".join(
         f"<tr><th style='text-align:left'>{html.escape(str(k))}</th>"
         f"<td style='text-align:left'>{html.escape('' if v is None else str(v))}</td></tr>"
         for k, v in rows.items()
     )
-    return f"<table>{body}</table>"
+    title = f"<h2>{html.escape(heading)}</h2>" if heading else ""
+    return f"{title}<table>{body}</table>"
