@@ -145,7 +145,7 @@ def render_page(page: Page, run_dir: Path, *, with_code: bool = False) -> str | 
         pm.execute_notebook(
             str(NOTEBOOKS_DIR / page.notebook), str(ipynb), parameters=page.parameters,
             progress_bar=False, log_output=False, cwd=str(run_dir),
-            extra_arguments=["--IPKernelApp.log_level=ERROR"],
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
         )
     except pm.PapermillExecutionError as exc:
         error = f"{exc.ename}: {exc.evalue}"
