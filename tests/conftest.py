@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -10,6 +11,9 @@ import pytest
 from newsdesk.config import SAMPLE_DIR
 
 TESTS_DIR = Path(__file__).parent
+# The analyst's data/aliases.yml must not change what the tests see: point newsdesk (and the
+# CLI processes the tests start) at an overrides file that does not exist.
+os.environ["NEWSDESK_ALIASES"] = str(TESTS_DIR / "no-such-aliases.yml")
 
 
 @pytest.fixture(scope="session")

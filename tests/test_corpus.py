@@ -175,22 +175,12 @@ def test_corpus_csv_records(tmp_path):
     ]
 
 
-@pytest.mark.xfail(
-    reason="corpus bug: CSV is parsed from text.splitlines(), so line breaks inside a "
-    "quoted text field are dropped ('Para one.\\n\\nPara two.' -> 'Para one.Para two.')",
-    strict=True,
-)
 def test_corpus_csv_multiline_text_field_kept_exactly(tmp_path):
     path = _write(tmp_path / "multi.csv", 'id,text\nm1,"Para one.\n\nPara two."\n')
     [article] = read_corpus(path)
     assert article.text == "Para one.\n\nPara two."
 
 
-@pytest.mark.xfail(
-    reason="corpus bug: JSONL is split with str.splitlines(), which also splits at U+2028 "
-    "inside a JSON string, so a valid record is lost as 'not JSON'",
-    strict=True,
-)
 def test_corpus_jsonl_line_separator_inside_string(tmp_path):
     record = json.dumps({"id": "u1", "text": "One\u2028two."}, ensure_ascii=False)
     path = _write(tmp_path / "sep.jsonl", record + "\n")
@@ -333,11 +323,6 @@ def test_corpus_manifest_malformed_date_reported_not_fatal(tmp_path, bad):
     assert b.problems == ()
 
 
-@pytest.mark.xfail(
-    reason="corpus bug: read_manifest checks only the shape of 'published', so an impossible "
-    "date like 2025-02-30 is accepted silently (no problem recorded) and later dropped",
-    strict=True,
-)
 @pytest.mark.parametrize("impossible", ["2025-02-30", "2025-13"])
 def test_corpus_manifest_impossible_date_reported(tmp_path, impossible):
     path = _write(tmp_path / "manifest.csv", f"file,published\na.txt,{impossible}\n")

@@ -1,4 +1,4 @@
-"""Entity resolution over raw mentions (pure DataFrames, no spaCy)."""
+"""Entity resolution over hand-built raw mentions (pure DataFrames, no spaCy)."""
 
 from __future__ import annotations
 
@@ -14,34 +14,42 @@ ENTITY_CONTRACT = [
 MENTION_CONTRACT = [
     "article_id", "entity_id", "name", "kind", "text", "start", "end", "sentence",
 ]
+RAW_COLUMNS = ["article_id", "start", "end", "text", "label", "sentence", "sent_start",
+               "sent_end", "in_title", "in_heading"]
+
+# article id -> sentences, each with the (surface form, spaCy label) mentions it contains.
+CORPUS: dict[str, list[tuple[str, list[tuple[str, str]]]]] = {
+    "a1": [
+        ("Putin met officials in Moscow on Tuesday.", [("Putin", "PERSON"), ("Moscow", "GPE")]),
+        ("The Kremlin said Putin’s plan was ready.",
+         [("The Kremlin", "ORG"), ("Putin’s", "PERSON")]),
+        ("Russian diplomats agreed.", [("Russian", "NORP")]),
+    ],
+    "a2": [
+        ("Putin's aides flew to Moscow.", [("Putin's", "PERSON"), ("Moscow", "LOC")]),
+        ("Reuters reported that the Kremlin declined to comment.",
+         [("Reuters", "ORG"), ("Kremlin", "ORG")]),
+        ("Putin spoke later.", [("Putin", "PERSON")]),
+    ],
+}
 
 
-def raw_mentions(rows: list[tuple[str, str, str]]) -> pd.DataFrame:
-    """(article_id, text, label) rows with made-up but consistent offsets."""
-    records = []
-    for i, (article_id, text, label) in enumerate(rows):
-        start = 10 * i
-        records.append({
-            "article_id": article_id, "start": start, "end": start + len(text), "text": text,
-            "label": label, "sentence": f"... {text} ...", "in_title": i == 0,
-        })
-    return pd.DataFrame(records)
-
-
-SAMPLE_ROWS = [
-    ("a1", "Vladimir Putin", "PERSON"),
-    ("a1", "Putin", "PERSON"),
-    ("a1", "Putin’s", "PERSON"),
-    ("a2", "Putin's", "PERSON"),
-    ("a2", "Putin", "PERSON"),
-    ("a1", "the Kremlin", "ORG"),
-    ("a2", "Kremlin", "ORG"),
-    ("a2", "Kremlin", "ORG"),
-    ("a1", "Moscow", "GPE"),
-    ("a2", "Moscow", "LOC"),
-    ("a2", "Russian", "NORP"),
-    ("a2", "Reuters", "WORK_OF_ART"),
-]
+def build(corpus=CORPUS) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Raw mentions with exact offsets into made-up article texts, and those texts."""
+    rows, texts = [], {}
+    for article_id, sentences in corpus.items():
+        text = ""
+        for sentence, mentions in sentences:
+            sent_start = len(text)
+            text += sentence + " "
+            pos = 0
+            for surface, label in mentions:
+                i = sentence.index(surface, pos)
+                pos = i + len(surface)
+                rows.append((article_id, sent_start + i, sent_start + pos, surface, label,
+                             sentence, sent_start, sent_start + len(sentence), False, False))
+        texts[article_id] = text
+    return pd.DataFrame(rows, columns=RAW_COLUMNS), texts
 
 
 @pytest.mark.parametrize(
@@ -73,52 +81,87 @@ def test_entities_slugify(text, slug):
 
 
 def test_entities_resolve_merges_surface_forms():
-    mentions, entities = resolve(raw_mentions(SAMPLE_ROWS))
-    by_id = entities.set_index("entity_id")
-    assert set(by_id.index) == {
-        "person/vladimir-putin", "person/putin", "organization/kremlin", "place/moscow",
-        "group/russian", "other/reuters",
+    raw, _ = build()
+    entities = resolve(raw).entities.set_index("entity_id")
+    assert set(entities.index) == {
+        "person/putin", "organization/kremlin", "place/moscow", "group/russian",
+        "organization/reuters",
     }
-    putin = by_id.loc["person/putin"]
-    assert putin["name"] == "Putin"
-    assert putin["kind"] == "person"
-    assert (putin["mentions"], putin["articles"]) == (4, 2)
-    assert list(putin["aliases"]) == ["Putin", "Putin's", "Putin’s"]
-    kremlin = by_id.loc["organization/kremlin"]
-    assert (kremlin["name"], kremlin["mentions"], kremlin["articles"]) == ("Kremlin", 3, 2)
-    assert list(kremlin["aliases"]) == ["Kremlin", "the Kremlin"]
-    moscow = by_id.loc["place/moscow"]  # GPE and LOC are both places: one entity
+    putin = entities.loc["person/putin"]
+    assert (putin["name"], putin["kind"], putin["mentions"], putin["articles"]) == (
+        "Putin", "person", 4, 2)
+    kremlin = entities.loc["organization/kremlin"]  # "The Kremlin" and "Kremlin"
+    assert (kremlin["name"], kremlin["mentions"], kremlin["articles"]) == ("Kremlin", 2, 2)
+    moscow = entities.loc["place/moscow"]  # GPE and LOC are both places: one entity
     assert (moscow["kind"], moscow["mentions"], moscow["articles"]) == ("place", 2, 2)
-    assert by_id.loc["group/russian", "kind"] == "group"
-    assert by_id.loc["other/reuters", "kind"] == "other"
-    assert len(mentions) == len(SAMPLE_ROWS)
-    assert entities["mentions"].sum() == len(mentions)
 
 
-def test_entities_resolve_mentions_carry_ids_and_offsets():
-    raw = raw_mentions(SAMPLE_ROWS)
-    mentions, _ = resolve(raw)
-    merged = mentions.merge(raw, on=["article_id", "start"], suffixes=("", "_raw"))
-    assert len(merged) == len(raw)
-    assert (merged["text"] == merged["text_raw"]).all()
-    assert (merged["end"] == merged["end_raw"]).all()
-    assert (merged["sentence"] == merged["sentence_raw"]).all()
-    putin_rows = mentions[mentions["text"].isin(["Putin", "Putin's", "Putin’s"])]
-    assert set(putin_rows["entity_id"]) == {"person/putin"}
-    assert set(putin_rows["name"]) == {"Putin"}
+@pytest.mark.parametrize(
+    ("label", "kind"),
+    [("PERSON", "person"), ("ORG", "organization"), ("GPE", "place"), ("LOC", "place"),
+     ("NORP", "group")],
+)
+def test_entities_resolve_kind_from_label(label, kind):
+    surface = {"PERSON": "Olga Petrova", "ORG": "Gazprom", "GPE": "Norway",
+               "LOC": "Europe", "NORP": "Norwegians"}[label]
+    raw, _ = build({"x": [(f"Later, {surface} was mentioned.", [(surface, label)])]})
+    entities = resolve(raw).entities
+    assert list(entities["kind"]) == [kind]
+    assert list(entities["entity_id"]) == [f"{kind}/{slugify(entities['name'].iloc[0])}"]
+
+
+def test_entities_resolve_mention_spans_exact_in_article():
+    raw, texts = build()
+    mentions = resolve(raw).mentions
+    assert len(mentions) == len(raw)
+    for m in mentions.itertuples(index=False):
+        assert texts[m.article_id][m.start : m.end] == m.text, m
+    # Possessives and a leading "the" are cut from the span, not just from the name.
+    assert set(mentions["text"]) == {"Putin", "Moscow", "Kremlin", "Russian", "Reuters"}
+    putins = mentions[mentions["entity_id"] == "person/putin"]
+    assert set(putins["name"]) == {"Putin"} and len(putins) == 4
+
+
+def test_entities_resolve_counts_and_aliases_agree_with_mentions():
+    raw, _ = build()
+    result = resolve(raw)
+    entities = result.entities.set_index("entity_id")
+    counted = result.mentions.groupby("entity_id").size()
+    assert counted.to_dict() == entities["mentions"].to_dict()
+    spread = result.mentions.groupby("entity_id")["article_id"].nunique()
+    assert spread.to_dict() == entities["articles"].to_dict()
+    for entity_id, aliases in entities["aliases"].items():
+        surfaces = result.mentions.loc[result.mentions["entity_id"] == entity_id, "text"]
+        assert list(aliases) == sorted(set(surfaces))
+
+
+def test_entities_resolve_surname_links_to_full_name():
+    corpus = {
+        "a1": [("Russian President Vladimir Putin met the envoy.",
+                [("Vladimir Putin", "PERSON")]),
+               ("Putin said the talks were useful.", [("Putin", "PERSON")])],
+        "a2": [("Putin’s spokesman declined to comment.", [("Putin’s", "PERSON")])],
+    }
+    raw, _ = build(corpus)
+    entities = resolve(raw).entities
+    assert list(entities["entity_id"]) == ["person/vladimir-putin"]
+    row = entities.iloc[0]
+    assert (row["name"], row["mentions"], row["articles"]) == ("Vladimir Putin", 3, 2)
+    assert list(row["aliases"]) == ["Putin", "Vladimir Putin"]
 
 
 def test_entities_resolve_entities_sorted_by_mentions_then_name():
-    _, entities = resolve(raw_mentions(SAMPLE_ROWS))
+    raw, _ = build()
+    entities = resolve(raw).entities
     pairs = list(zip(-entities["mentions"], entities["name"], strict=True))
     assert pairs == sorted(pairs)
     assert entities.iloc[0]["entity_id"] == "person/putin"
 
 
 def test_entities_resolve_ids_stable_under_row_order():
-    raw = raw_mentions(SAMPLE_ROWS)
-    _, first = resolve(raw)
-    _, shuffled = resolve(raw.sample(frac=1, random_state=7).reset_index(drop=True))
+    raw, _ = build()
+    first = resolve(raw).entities
+    shuffled = resolve(raw.sample(frac=1, random_state=7).reset_index(drop=True)).entities
     cols = ["entity_id", "name", "kind", "mentions", "articles"]
     pd.testing.assert_frame_equal(
         first[cols].sort_values("entity_id").reset_index(drop=True),
@@ -126,47 +169,40 @@ def test_entities_resolve_ids_stable_under_row_order():
     )
 
 
-def test_entities_resolve_name_is_most_frequent_form():
-    rows = [("a1", "KREMLIN", "ORG"), ("a1", "Kremlin", "ORG"), ("a2", "the Kremlin", "ORG")]
-    mentions, entities = resolve(raw_mentions(rows))
-    assert list(entities["entity_id"]) == ["organization/kremlin"]
-    assert entities.iloc[0]["name"] == "Kremlin"
-    assert set(mentions["name"]) == {"Kremlin"}
-
-
 def test_entities_resolve_same_text_different_kinds_stay_apart():
-    rows = [("a1", "Washington", "GPE"), ("a1", "Washington", "PERSON")]
-    _, entities = resolve(raw_mentions(rows))
-    assert sorted(entities["entity_id"]) == ["person/washington", "place/washington"]
+    raw, _ = build({"a1": [("Gazprom and Rosneft signed.",
+                            [("Gazprom", "ORG"), ("Rosneft", "ORG")]),
+                           ("Oslo welcomed it.", [("Oslo", "GPE")])]})
+    assert sorted(resolve(raw).entities["entity_id"]) == [
+        "organization/gazprom", "organization/rosneft", "place/oslo"]
 
 
 def test_entities_resolve_drops_one_character_names():
-    rows = [("a1", "X", "PERSON"), ("a1", "’s", "PERSON"), ("a1", "Kyiv", "GPE")]
-    mentions, entities = resolve(raw_mentions(rows))
-    assert list(mentions["text"]) == ["Kyiv"]
-    assert list(entities["entity_id"]) == ["place/kyiv"]
+    raw, _ = build({"a1": [("Agent X met people in Kyiv.", [("X", "PERSON"), ("Kyiv", "GPE")])]})
+    result = resolve(raw)
+    assert list(result.mentions["text"]) == ["Kyiv"]
+    assert list(result.entities["entity_id"]) == ["place/kyiv"]
 
 
 def test_entities_resolve_contract_columns_and_defaults():
-    mentions, entities = resolve(raw_mentions(SAMPLE_ROWS))
-    assert list(entities.columns) == ENTITY_CONTRACT
-    assert list(mentions.columns[: len(MENTION_CONTRACT)]) == MENTION_CONTRACT
-    assert entities["role"].isna().all() and entities["country"].isna().all()
-    assert entities["lat"].isna().all() and entities["lon"].isna().all()
+    raw, _ = build()
+    result = resolve(raw)
+    assert list(result.entities.columns) == ENTITY_CONTRACT
+    assert list(result.mentions.columns[: len(MENTION_CONTRACT)]) == MENTION_CONTRACT
+    non_places = result.entities[result.entities["kind"] != "place"]
+    assert non_places["lat"].isna().all() and non_places["lon"].isna().all()
 
 
 def test_entities_resolve_empty_input():
-    empty = pd.DataFrame(
-        columns=["article_id", "start", "end", "text", "label", "sentence", "in_title"]
-    )
-    mentions, entities = resolve(empty)
-    assert mentions.empty and entities.empty
-    assert list(entities.columns) == ENTITY_CONTRACT
-    assert list(mentions.columns[: len(MENTION_CONTRACT)]) == MENTION_CONTRACT
+    result = resolve(pd.DataFrame(columns=RAW_COLUMNS))
+    assert result.mentions.empty and result.entities.empty
+    assert list(result.entities.columns) == ENTITY_CONTRACT
+    assert list(result.mentions.columns[: len(MENTION_CONTRACT)]) == MENTION_CONTRACT
 
 
 def test_entities_resolve_all_rows_dropped_gives_contract_frames():
-    mentions, entities = resolve(raw_mentions([("a1", "X", "PERSON")]))
-    assert mentions.empty and entities.empty
-    assert list(entities.columns) == ENTITY_CONTRACT
-    assert list(mentions.columns[: len(MENTION_CONTRACT)]) == MENTION_CONTRACT
+    raw, _ = build({"a1": [("Agent X left.", [("X", "PERSON")])]})
+    result = resolve(raw)
+    assert result.mentions.empty and result.entities.empty
+    assert list(result.entities.columns) == ENTITY_CONTRACT
+    assert list(result.mentions.columns[: len(MENTION_CONTRACT)]) == MENTION_CONTRACT

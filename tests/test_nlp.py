@@ -8,7 +8,14 @@ import pytest
 
 from newsdesk.clean import Segment, clean_text
 from newsdesk.config import DEFAULT_MODEL, EXTRACTION_VERSION, MODEL_INSTALL_HINT
-from newsdesk.nlp import LABEL_KINDS, ModelNotFoundError, Task, annotate, fingerprint, require_model
+from newsdesk.nlp import (
+    LABEL_KINDS,
+    ModelNotFoundError,
+    Task,
+    annotate,
+    fingerprint,
+    require_model,
+)
 
 HEADED = (
     "Putin Meets Trump In Moscow\n\n"

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import duckdb
 import pandas as pd
 import pytest
 
-from newsdesk.entities import resolve
-from newsdesk.ingest import RAW_COLUMNS, REMOVED_COLUMNS, SENTENCE_COLUMNS
+from newsdesk.ingest import (
+    RAW_COLUMNS,
+    REMOVED_COLUMNS,
+    ROLE_COLUMNS,
+    SENTENCE_COLUMNS,
+    resolve_store,
+)
 from newsdesk.store import ArticleRecord, Store, StoreError, Workbook, now, to_records_json
 
 ARTICLE_CONTRACT = [
@@ -29,14 +36,16 @@ def record(article_id: str, *, content_hash: str = "h1", fp: str = "fp1",
     }
     raw = pd.DataFrame(
         [{"article_id": article_id, "start": s, "end": e, "text": t, "label": label,
-          "sentence": TEXT[:28], "sent_start": 0, "sent_end": 28, "in_title": False}
+          "sentence": TEXT[:28], "sent_start": 0, "sent_end": 28, "in_title": False,
+          "in_heading": False}
          for s, e, t, label in mentions],
         columns=RAW_COLUMNS,
     )
+    roles = pd.DataFrame([(article_id, 0, 5, "leader", 0, 5, "title")], columns=ROLE_COLUMNS)
     sentences = pd.DataFrame([(article_id, 0, 28), (article_id, 29, len(TEXT))],
                              columns=SENTENCE_COLUMNS)
     removed = pd.DataFrame([(article_id, 0, 3, "Put", "test reason")], columns=REMOVED_COLUMNS)
-    return ArticleRecord(row, raw, sentences, removed)
+    return ArticleRecord(row, raw, roles, sentences, removed)
 
 
 def count(store: Store, table: str, article_id: str) -> int:
@@ -55,6 +64,7 @@ def test_store_write_article_twice_replaces_rows(tmp_path):
         assert count(store, "articles", "a1") == 1
         assert count(store, "raw_mentions", "a1") == 2
         assert count(store, "sentences", "a1") == 2
+        assert count(store, "raw_roles", "a1") == 1
         assert count(store, "removed", "a1") == 1
         assert count(store, "raw_mentions", "b2") == 1  # other articles untouched
         titles = store.table("articles").set_index("article_id")["title"]
@@ -65,8 +75,7 @@ def test_store_failed_write_rolls_back(tmp_path):
     with Store(tmp_path / "s.duckdb") as store:
         store.write_article(record("a1"))
         bad = record("a1", content_hash="h2")
-        broken = ArticleRecord(bad.row, bad.raw_mentions.assign(bogus_column=1),
-                               bad.sentences, bad.removed)
+        broken = dataclasses.replace(bad, raw_mentions=bad.raw_mentions.assign(bogus_column=1))
         with pytest.raises(duckdb.Error):
             store.write_article(broken)
         assert store.cache_keys() == {"a1": ("h1", "fp1")}
@@ -133,16 +142,16 @@ def _populated(tmp_path):
         store.write_article(record("a1", mentions=((0, 5, "Putin", "PERSON"),
                                                     (21, 27, "Moscow", "GPE"))))
         store.write_article(record("b2", mentions=((0, 5, "Putin", "PERSON"),)))
-        raw = store.query("SELECT * FROM raw_mentions ORDER BY article_id, start")
-        store.replace_resolved(*resolve(raw))
+        resolve_store(store, aliases=tmp_path / "no-aliases.yml")
     return db
 
 
 def test_store_replace_resolved_swaps_tables(tmp_path):
     db = _populated(tmp_path)
     with Store(db) as store:
-        raw = store.query("SELECT * FROM raw_mentions WHERE article_id = 'a1'")
-        store.replace_resolved(*resolve(raw))
+        assert len(store.table("mentions")) == 3
+        store.write_article(record("b2", mentions=()))
+        resolve_store(store, aliases=tmp_path / "no-aliases.yml")
         entities = store.table("entities")
         mentions = store.table("mentions")
     assert len(mentions) == 2 and set(mentions["article_id"]) == {"a1"}

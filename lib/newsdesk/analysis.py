@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-ACTOR_KINDS = ("person", "organization", "group")
+ACTOR_KINDS = ("person", "organization")
 ALL_KINDS = ("person", "organization", "place", "group")
 FREQS = {"day": "D", "week": "W-MON", "month": "MS"}
 WORDS_PER_MINUTE = 230
@@ -30,7 +30,21 @@ def articles_overview(articles: pd.DataFrame) -> pd.DataFrame:
     frame["problems"] = frame["problems"].map(lambda p: "; ".join(p) if len(p) else "")
     cols = ["article_id", "date", "title", "source", "words", "status", "problems"]
     frame = frame.sort_values(["published", "article_id"], na_position="last")[cols]
-    return frame.set_index("article_id")
+    return _blank(frame.set_index("article_id"))
+
+
+def _blank(frame: pd.DataFrame) -> pd.DataFrame:
+    """Missing text shown as empty cells rather than NaN/None (numbers stay as they are)."""
+    text = [c for c in frame.columns if frame[c].dtype == object or str(frame[c].dtype) in
+            ("string", "str")]
+    return frame.assign(**{c: frame[c].fillna("") for c in text})
+
+
+def entities_table(entities: pd.DataFrame) -> pd.DataFrame:
+    """The entities table for reading: aliases joined, empty cells for unknowns."""
+    frame = entities.assign(aliases=entities["aliases"].map(
+        lambda a: ", ".join(a) if a is not None and len(a) else ""))
+    return _blank(frame.set_index("name"))
 
 
 def top_entities(
@@ -87,18 +101,29 @@ def mentions_over_time(
         frame = frame[frame["entity_id"].isin(keep)]
     if frame.empty:
         return pd.DataFrame()
-    counts = (
-        frame.groupby([pd.Grouper(key="date", freq=FREQS[freq]), "name"]).size()
-        .unstack("name", fill_value=0)
-    )
+    frame = frame.assign(period=period_start(frame["date"], freq=freq))
+    counts = frame.groupby(["period", "name"]).size().unstack("name", fill_value=0)
+    periods = pd.date_range(counts.index.min(), counts.index.max(), freq=FREQS[freq],
+                            name="period")
+    counts = counts.reindex(periods, fill_value=0)
     order = counts.sum().sort_values(ascending=False).index
     return counts[order]
+
+
+def period_start(dates: pd.Series, *, freq: str) -> pd.Series:
+    """The first day of the day, week (Monday) or month each date falls in."""
+    dates = pd.to_datetime(dates).dt.normalize()
+    if freq == "day":
+        return dates
+    if freq == "week":
+        return dates - pd.to_timedelta(dates.dt.weekday, unit="D")
+    return dates.dt.to_period("M").dt.start_time
 
 
 def undated(articles: pd.DataFrame) -> pd.DataFrame:
     """Articles without a publication date: kept out of time charts, listed instead."""
     missing = articles["published"].isna() | (articles["published"] == "")
-    return articles[missing][["article_id", "title", "source"]].set_index("article_id")
+    return _blank(articles[missing][["article_id", "title", "source"]].set_index("article_id"))
 
 
 def entity_mentions(
@@ -109,6 +134,45 @@ def entity_mentions(
     counts = frame.groupby(["name", "kind"]).size().rename("mentions").reset_index()
     counts = counts.sort_values(["mentions", "name"], ascending=[False, True])
     return counts.set_index("name")
+
+
+def article_actors(
+    mentions: pd.DataFrame,
+    entities: pd.DataFrame,
+    roles: pd.DataFrame,
+    *,
+    kinds: Sequence[str] = ("person", "organization", "group"),
+) -> pd.DataFrame:
+    """Actors of one article (``mentions`` of that article): kind, role, mentions, and the
+    forms the article uses. The role is the one this article gives, else the corpus's."""
+    frame = mentions[mentions["kind"].isin(kinds)]
+    if frame.empty:
+        return pd.DataFrame(columns=["kind", "role", "mentions", "as written"])
+    grouped = frame.groupby("entity_id")
+    table = pd.DataFrame({
+        "name": grouped["name"].first(),
+        "kind": grouped["kind"].first(),
+        "mentions": grouped.size(),
+        "as written": grouped["text"].agg(lambda s: ", ".join(sorted(set(s)))),
+    })
+    here = roles[roles["article_id"].isin(frame["article_id"].unique())]
+    from newsdesk.entities import best_role
+
+    local = here.groupby("entity_id")["role"].agg(best_role)
+    corpus = entities.set_index("entity_id")["role"]
+    table["role"] = local.reindex(table.index).fillna(corpus.reindex(table.index))
+    table = table.sort_values(["mentions", "name"], ascending=[False, True])
+    return _blank(table.set_index("name")[["kind", "role", "mentions", "as written"]])
+
+
+def article_places(mentions: pd.DataFrame, entities: pd.DataFrame) -> pd.DataFrame:
+    """Places of one article with country and coordinates from the gazetteer."""
+    frame = mentions[mentions["kind"] == "place"]
+    counts = frame.groupby("entity_id").size().rename("mentions")
+    info = entities.set_index("entity_id")[["name", "country", "lat", "lon"]]
+    table = info.join(counts, how="inner").sort_values(["mentions", "name"],
+                                                         ascending=[False, True])
+    return _blank(table.set_index("name")[["country", "lat", "lon", "mentions"]])
 
 
 def reading_minutes(words: int) -> int:

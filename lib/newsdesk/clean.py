@@ -75,6 +75,7 @@ class Segment:
     start: int
     end: int
     in_title: bool = False
+    heading: bool = False  # a headline-shaped line (title or sub-heading): capitalisation lies
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,7 @@ def clean_text(text: str) -> Cleaned:
     lines = split_lines(text)
     removed: dict[int, str] = {}  # line index -> reason
     title_idx, published, source = _header(text, lines, removed)
-    publisher = _trailer(lines, removed, first_body=(title_idx or -1) + 1)
+    publisher = _trailer(lines, removed, first_body=0 if title_idx is None else title_idx + 1)
     for i, line in enumerate(lines):
         if i not in removed and i != title_idx and _PROMPT.match(line.text):
             removed[i] = "share/subscribe prompt"
@@ -125,7 +126,7 @@ def clean_text(text: str) -> Cleaned:
     segments = list(_segments(body_lines))
     if title_idx is not None:
         t = lines[title_idx]
-        segments.insert(0, Segment(t.start, t.end, in_title=True))
+        segments.insert(0, Segment(t.start, t.end, in_title=True, heading=True))
         title, basis = t.text, "heading"
     else:
         title, basis = _title_from_lead(body_lines)
@@ -243,11 +244,19 @@ def _segments(lines: list[Line]) -> Iterator[Segment]:
         if start is None:
             start = line
         elif _SENTENCE_END.search(prev.text) or not line.text[:1].islower():
-            yield Segment(start.start, prev.end)
+            yield Segment(start.start, prev.end, heading=start is prev and is_title_case(prev))
             start = line
         prev = line
     if start is not None:
-        yield Segment(start.start, prev.end)
+        yield Segment(start.start, prev.end, heading=start is prev and is_title_case(prev))
+
+
+def is_title_case(line: Line) -> bool:
+    """A headline-shaped line whose words are mostly capitalised ("Economic Ties at the ...")."""
+    if not is_headline_shaped(line):
+        return False
+    words = [w for w in re.findall(r"[^\W\d_]+", line.text) if len(w) > 3]
+    return bool(words) and sum(w[0].isupper() for w in words) / len(words) >= 0.75
 
 
 def _title_from_lead(lines: list[Line], *, max_words: int = 12) -> tuple[str | None, str]:

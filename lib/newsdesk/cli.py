@@ -15,6 +15,8 @@ from pathlib import Path
 
 from newsdesk.config import DEFAULT_DB, NOTEBOOKS_DIR, REPORTS_DIR, SAMPLE_DIR
 
+EXPORT_TABLES = ("articles", "entities", "mentions", "quotes", "roles", "places")
+
 FORMATS = ("csv", "json", "parquet")
 
 
@@ -71,7 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Write a table of the store. JSON is an array of records; without --out, "
         "CSV and JSON go to standard output.",
     )
-    export.add_argument("table", choices=("articles", "entities", "mentions", "quotes"))
+    export.add_argument("table", choices=EXPORT_TABLES,
+                        help="articles | entities | mentions | quotes | roles | places")
     _db_option(export)
     export.add_argument("--format", choices=FORMATS, default="csv", help="(default: csv)")
     export.add_argument("--out", type=Path, metavar="FILE", help="file to write")

@@ -21,9 +21,14 @@ MODEL_INSTALL_HINT = (
 
 #: Bump when extraction code changes what it writes for an article: cached NLP is keyed by
 #: content hash and this fingerprint, so a bump re-parses everything on the next ingest.
-EXTRACTION_VERSION = "1"
+EXTRACTION_VERSION = "2"
 
 
 def model_name() -> str:
     """The spaCy pipeline to load: ``$NEWSDESK_MODEL`` or the packaged small English model."""
     return os.environ.get("NEWSDESK_MODEL", "").strip() or DEFAULT_MODEL
+
+
+def aliases_file() -> Path:
+    """The analyst's overrides: ``$NEWSDESK_ALIASES`` or ``data/aliases.yml``."""
+    return Path(os.environ.get("NEWSDESK_ALIASES", "").strip() or ALIASES_FILE)

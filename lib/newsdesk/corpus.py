@@ -11,12 +11,19 @@ from __future__ import annotations
 import csv
 import hashlib
 import html
+import io
 import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from newsdesk.dates import parse_date
+
+if TYPE_CHECKING:
+    from newsdesk.entities import Overrides
 
 TEXT_SUFFIXES = frozenset({".txt", ".md"})
 HTML_SUFFIXES = frozenset({".html", ".htm"})
@@ -135,7 +142,7 @@ def read_file(path: Path) -> Iterator[Article]:
     elif suffix in HTML_SUFFIXES:
         yield _html_article(path, text, problems)
     elif suffix == ".csv":
-        yield from _records(path, csv.DictReader(text.splitlines()), problems)
+        yield from _records(path, csv.DictReader(io.StringIO(text, newline="")), problems)
     else:
         yield from _json_records(path, text, problems)
 
@@ -152,7 +159,7 @@ def decode_bytes(data: bytes) -> tuple[str, tuple[str, ...]]:
 def _json_records(path: Path, text: str, problems: tuple[str, ...]) -> Iterator[Article]:
     if path.suffix.lower() == ".jsonl":
         records = []
-        for lineno, line in enumerate(text.splitlines(), start=1):
+        for lineno, line in enumerate(text.split("\n"), start=1):
             if not line.strip():
                 continue
             try:
@@ -266,7 +273,7 @@ def read_manifest(path: Path) -> Manifest:
     entries: dict[str, ManifestEntry] = {}
     text, decode_problems = decode_bytes(Path(path).read_bytes())
     problems += [f"{path.name}: {p}" for p in decode_problems]
-    reader = csv.DictReader(text.splitlines())
+    reader = csv.DictReader(io.StringIO(text, newline=""))
     fields = [f.strip() for f in reader.fieldnames or []]
     key_col = "file" if "file" in fields else "id" if "id" in fields else None
     if key_col is None:
@@ -290,8 +297,9 @@ def _manifest_entry(row: dict[str, str]) -> tuple[ManifestEntry, list[str]]:
     problems: list[str] = []
     published = row.get("published") or None
     precision = row.get("published_precision") or None
-    if published and not _DATE_RE.match(published):
-        problems.append(f"published '{published}' is not YYYY-MM-DD, YYYY-MM or YYYY; ignored")
+    if published and (not _DATE_RE.match(published) or parse_date(published) is None):
+        problems.append(f"published '{published}' is not a date (YYYY-MM-DD, YYYY-MM or "
+                        "YYYY); ignored")
         published = precision = None
     if published:
         implied = _IMPLIED_PRECISION[published.count("-")]
@@ -329,3 +337,18 @@ def apply_manifest(article: Article, entry: ManifestEntry | None) -> Article:
             "date_basis": "manifest",
         }
     return replace(article, **changes)
+
+
+def read_aliases(path: Path) -> Overrides:
+    """The analyst's ``aliases.yml`` (absent: no overrides). A malformed file is an error
+    that names the file and the problem: overrides silently ignored would mislead."""
+    import yaml
+
+    from newsdesk.entities import parse_overrides
+
+    if not path.is_file():
+        return parse_overrides(None)
+    try:
+        return parse_overrides(yaml.safe_load(path.read_text(encoding="utf-8")))
+    except (yaml.YAMLError, ValueError, TypeError) as exc:
+        raise CorpusError(f"{path}: {exc}") from exc

@@ -17,8 +17,14 @@ from tqdm.auto import tqdm
 
 from newsdesk import entities
 from newsdesk.clean import Cleaned, clean_text
-from newsdesk.config import DEFAULT_DB, SAMPLE_DIR, model_name
-from newsdesk.corpus import Article, CorpusError, list_article_files, read_corpus
+from newsdesk.config import DEFAULT_DB, SAMPLE_DIR, aliases_file, model_name
+from newsdesk.corpus import (
+    Article,
+    CorpusError,
+    list_article_files,
+    read_aliases,
+    read_corpus,
+)
 from newsdesk.dates import resolve_published
 from newsdesk.nlp import Annotation, Task, annotate, fingerprint, load_pipeline, require_model
 from newsdesk.store import ArticleRecord, Store, Workbook, now
@@ -27,8 +33,9 @@ SENTENCE_COLUMNS = ["article_id", "start", "end"]
 REMOVED_COLUMNS = ["article_id", "start", "end", "text", "reason"]
 RAW_COLUMNS = [
     "article_id", "start", "end", "text", "label", "sentence", "sent_start", "sent_end",
-    "in_title",
+    "in_title", "in_heading",
 ]
+ROLE_COLUMNS = ["article_id", "start", "end", "role", "role_start", "role_end", "source"]
 
 
 @dataclass(frozen=True)
@@ -124,14 +131,16 @@ def _chain(first: Task, rest: Iterator[Task]) -> Iterator[Task]:
     yield from rest
 
 
-def resolve_store(store: Store) -> None:
-    """Recompute mentions and entities over every article in the store."""
-    raw = store.query(
-        "SELECT r.* FROM raw_mentions r JOIN articles a USING (article_id) "
-        "WHERE a.status = 'ok' ORDER BY article_id, start"
-    )
-    mentions, ents = entities.resolve(raw)
-    store.replace_resolved(mentions, ents)
+def resolve_store(store: Store, *, aliases: str | Path | None = None) -> None:
+    """Recompute mentions, entities, roles and places over every article in the store,
+    applying the analyst's overrides (``aliases``, else ``config.aliases_file()``)."""
+    ok = "JOIN articles a USING (article_id) WHERE a.status = 'ok'"
+    raw = store.query(f"SELECT r.* FROM raw_mentions r {ok} ORDER BY article_id, start")
+    raw_roles = store.query(f"SELECT r.* FROM raw_roles r {ok} ORDER BY article_id, start")
+    overrides = read_aliases(Path(aliases) if aliases else aliases_file())
+    result = entities.resolve(raw, raw_roles=raw_roles, overrides=overrides)
+    store.replace_resolved({"mentions": result.mentions, "entities": result.entities,
+                            "roles": result.roles, "places": result.places})
 
 
 def _warn(path: str, message: str) -> None:
@@ -182,10 +191,16 @@ def _record(
                 "article_id": aid, "start": m.start, "end": m.end, "text": m.text,
                 "label": m.label, "sentence": text[m.sent_start : m.sent_end],
                 "sent_start": m.sent_start, "sent_end": m.sent_end, "in_title": m.in_title,
+                "in_heading": m.in_heading,
             }
             for m in mentions
         ],
         columns=RAW_COLUMNS,
+    )
+    roles = pd.DataFrame(
+        [(aid, r.start, r.end, r.role, r.role_start, r.role_end, r.source)
+         for r in (annotation.roles if annotation else ())],
+        columns=ROLE_COLUMNS,
     )
     sentences = pd.DataFrame(
         [(aid, s, e) for s, e in (annotation.sentences if annotation else ())],
@@ -195,7 +210,7 @@ def _record(
         [(aid, r.start, r.end, r.text, r.reason) for r in cleaned.removed],
         columns=REMOVED_COLUMNS,
     )
-    return ArticleRecord(row, raw, sentences, removed)
+    return ArticleRecord(row, raw, roles, sentences, removed)
 
 
 def open_workbook(db: str | Path | None = None) -> Workbook:

@@ -48,15 +48,29 @@ class RawMention:
     sent_start: int
     sent_end: int
     in_title: bool
+    in_heading: bool = False
+
+
+@dataclass(frozen=True)
+class RawRole:
+    """A role the syntax gives a person mention: a title before it or an appositive after."""
+
+    start: int  # the mention's span
+    end: int
+    role: str
+    role_start: int
+    role_end: int
+    source: str  # title | appositive
 
 
 @dataclass(frozen=True)
 class Annotation:
-    """What the NLP found in one article: mentions and sentence spans, in article offsets."""
+    """What the NLP found in one article: mentions, roles, sentence spans (article offsets)."""
 
     article_id: str
     mentions: tuple[RawMention, ...]
     sentences: tuple[tuple[int, int], ...]
+    roles: tuple[RawRole, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -120,12 +134,12 @@ def annotate(
             for index, seg in enumerate(task.segments):
                 yield task.text[seg.start : seg.end], (task.article_id, index)
 
-    found: dict[str, tuple[list[RawMention], list[tuple[int, int]]]] = {}
+    found: dict[str, tuple[list[RawMention], list[tuple[int, int]], list[RawRole]]] = {}
 
     def finish(article_id: str) -> Annotation:
         del tasks_by_id[article_id]
-        mentions, sentences = found.pop(article_id, ([], []))
-        return Annotation(article_id, tuple(mentions), tuple(sentences))
+        mentions, sentences, roles = found.pop(article_id, ([], [], []))
+        return Annotation(article_id, tuple(mentions), tuple(sentences), tuple(roles))
 
     docs = nlp.pipe(units(), as_tuples=True, batch_size=batch_size, n_process=n_process)
     for doc, (article_id, index) in docs:
@@ -133,25 +147,147 @@ def annotate(
         while order[0] != article_id:
             yield finish(order.pop(0))
         seg = tasks_by_id[article_id].segments[index]
-        mentions, sentences = found.setdefault(article_id, ([], []))
-        mentions.extend(doc_mentions(doc, offset=seg.start, in_title=seg.in_title))
+        mentions, sentences, roles = found.setdefault(article_id, ([], [], []))
+        mentions.extend(doc_mentions(doc, offset=seg.start, in_title=seg.in_title,
+                                     in_heading=seg.heading))
         sentences.extend((seg.start + s.start_char, seg.start + s.end_char) for s in doc.sents)
+        if not seg.heading:
+            roles.extend(doc_roles(doc, offset=seg.start))
     while order:
         yield finish(order.pop(0))
 
 
-def doc_mentions(doc: Doc, *, offset: int = 0, in_title: bool = False) -> Iterator[RawMention]:
-    """Named-entity mentions of the kinds we keep, with offsets shifted by ``offset``."""
-    for ent in doc.ents:
-        if ent.label_ not in LABEL_KINDS:
-            continue
-        sent = ent.sent
+def doc_mentions(
+    doc: Doc, *, offset: int = 0, in_title: bool = False, in_heading: bool = False
+) -> Iterator[RawMention]:
+    """Named-entity mentions of the kinds we keep, with offsets shifted by ``offset``, plus
+    names the model missed that general evidence supports (see ``missed_names``)."""
+    spans = [(ent, ent.label_) for ent in doc.ents if ent.label_ in LABEL_KINDS]
+    if not in_heading:
+        spans += list(missed_names(doc))
+    for span, label in sorted(spans, key=lambda s: s[0].start):
+        sent = span.sent
         yield RawMention(
-            start=offset + ent.start_char,
-            end=offset + ent.end_char,
-            text=ent.text,
-            label=ent.label_,
+            start=offset + span.start_char,
+            end=offset + span.end_char,
+            text=span.text,
+            label=label,
             sent_start=offset + sent.start_char,
             sent_end=offset + sent.end_char,
             in_title=in_title,
+            in_heading=in_heading,
         )
+
+
+#: Nouns that introduce a media outlet's name: "the Russian daily Kommersant".
+MEDIA_NOUNS = frozenset(
+    "daily newspaper paper weekly magazine agency broadcaster outlet channel network tabloid "
+    "radio station".split()
+)
+
+
+def missed_names(doc: Doc) -> Iterator[tuple]:
+    """Capitalised names outside every entity that the model missed: a media outlet named
+    after a media noun ("daily Kommersant"), a large known place ("Donetsk")."""
+    from newsdesk import places
+
+    covered = {t.i for ent in doc.ents for t in ent}
+    i = 0
+    while i < len(doc):
+        token = doc[i]
+        if token.i in covered or token.pos_ != "PROPN" or not token.text[:1].isupper():
+            i += 1
+            continue
+        end = i + 1
+        while end < len(doc) and end not in covered and doc[end].pos_ == "PROPN" and (
+                doc[end].text[:1].isupper()):
+            end += 1
+        span = doc[i:end]
+        before = doc[i - 1].lower_ if i > 0 else ""
+        if before in MEDIA_NOUNS:
+            yield span, "ORG"
+        elif i > span.sent.start and _large_place(span.text, places):
+            yield span, "GPE"
+        i = end
+
+
+def _large_place(text: str, places) -> bool:
+    if not places.is_known_place(text):
+        return False
+    best = places.geocode(text)
+    top = best.candidates[0] if best.candidates else None
+    return best.kind in ("country", "admin1", "region") or (
+        top is not None and (top.population or 0) >= 100_000)
+
+
+#: Dependency relations that attach a title or descriptor before a name to it.
+_TITLE_DEPS = frozenset({"compound", "amod", "nmod", "poss", "nn", "npadvmod"})
+
+
+def doc_roles(doc: Doc, *, offset: int = 0) -> Iterator[RawRole]:
+    """Roles of PERSON mentions: "Kremlin spokesman Dmitry Peskov" (title) and "Kirill
+    Dmitriev, head of the fund, ..." (appositive). Needs the parser; nothing without it."""
+    if not doc.has_annotation("DEP"):
+        return
+    for ent in doc.ents:
+        if ent.label_ != "PERSON":
+            continue
+        for span, source in ((_title_span(ent), "title"), (_appositive_span(ent), "appositive")):
+            if span is None:
+                continue
+            text = span.text.strip(" ,;:-–—")
+            if text and any(t.is_alpha for t in span):
+                yield RawRole(
+                    start=offset + ent.start_char, end=offset + ent.end_char, role=text,
+                    role_start=offset + span.start_char, role_end=offset + span.end_char,
+                    source=source,
+                )
+
+
+def _title_span(ent):
+    """Contiguous tokens before the name that depend on it: "US President", "Kremlin aide"."""
+    doc = ent.doc
+    inside = set(range(ent.start, ent.end))
+    first = ent.start
+    for child in ent.root.lefts:
+        if child.i >= ent.start or child.dep_ not in _TITLE_DEPS:
+            continue
+        subtree = list(child.subtree)
+        if subtree[-1].i == first - 1 or all(t.i < ent.start for t in subtree):
+            first = min(first, subtree[0].i)
+    while first < ent.start and (doc[first].dep_ == "det" or doc[first].is_punct):
+        first += 1
+    if first >= ent.start or any(doc[i].is_punct and doc[i].text not in "'’-" for i in
+                                 range(first, ent.start)):
+        return None
+    span = doc[first : ent.start]
+    if not any(t.pos_ in ("NOUN", "PROPN") and t.i not in inside for t in span):
+        return None
+    if all(t.ent_type_ and t.ent_type_ != "NORP" for t in span if t.is_alpha):
+        return None  # only other names before this one ("Trump Steve Witkoff"): no title
+    return span
+
+
+def _appositive_span(ent):
+    """The appositive after a name: ", head of the Russian Direct Investment Fund,".
+
+    Cut before a relative clause ("who played ...") or a comma that starts something else
+    ("..., footage aired by TASS"), so the role is the descriptor alone.
+    """
+    doc = ent.doc
+    for child in ent.root.rights:
+        if child.dep_ != "appos" or child.i < ent.end:
+            continue
+        tokens = list(child.subtree)
+        start, end = tokens[0].i, tokens[-1].i + 1
+        if doc[start].is_punct:
+            start += 1
+        for token in doc[start:end]:
+            if token.dep_ in ("relcl", "acl") and token.i > child.i:
+                end = min(end, min(t.i for t in token.subtree))
+            elif token.text == "," and token.i + 1 < end:
+                nxt = doc[token.i + 1]
+                if nxt.dep_ not in ("conj", "cc"):
+                    end = min(end, token.i)
+        return doc[start:end] if end > start else None
+    return None

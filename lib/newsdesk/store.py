@@ -26,7 +26,12 @@ CREATE TABLE IF NOT EXISTS articles (
 );
 CREATE TABLE IF NOT EXISTS raw_mentions (
     article_id VARCHAR, start INTEGER, "end" INTEGER, text VARCHAR, label VARCHAR,
-    sentence VARCHAR, sent_start INTEGER, sent_end INTEGER, in_title BOOLEAN
+    sentence VARCHAR, sent_start INTEGER, sent_end INTEGER, in_title BOOLEAN,
+    in_heading BOOLEAN
+);
+CREATE TABLE IF NOT EXISTS raw_roles (
+    article_id VARCHAR, start INTEGER, "end" INTEGER, role VARCHAR, role_start INTEGER,
+    role_end INTEGER, source VARCHAR
 );
 CREATE TABLE IF NOT EXISTS sentences (article_id VARCHAR, start INTEGER, "end" INTEGER);
 CREATE TABLE IF NOT EXISTS removed (
@@ -40,13 +45,22 @@ CREATE TABLE IF NOT EXISTS entities (
     entity_id VARCHAR, name VARCHAR, kind VARCHAR, aliases VARCHAR[], role VARCHAR,
     country VARCHAR, lat DOUBLE, lon DOUBLE, mentions INTEGER, articles INTEGER
 );
+CREATE TABLE IF NOT EXISTS roles (
+    entity_id VARCHAR, name VARCHAR, article_id VARCHAR, role VARCHAR, source VARCHAR,
+    start INTEGER, "end" INTEGER
+);
+CREATE TABLE IF NOT EXISTS places (
+    entity_id VARCHAR, candidate VARCHAR, candidate_kind VARCHAR, country VARCHAR,
+    lat DOUBLE, lon DOUBLE, population BIGINT, chosen BOOLEAN, basis VARCHAR
+);
 CREATE TABLE IF NOT EXISTS runs (
     run_id VARCHAR, command VARCHAR, started TIMESTAMP, finished TIMESTAMP,
     articles_seen INTEGER, parsed INTEGER, cached INTEGER, failed INTEGER, fingerprint VARCHAR
 );
 """
-PER_ARTICLE_TABLES = ("raw_mentions", "sentences", "removed")
-EXPORT_TABLES = ("articles", "entities", "mentions", "quotes")
+PER_ARTICLE_TABLES = ("raw_mentions", "raw_roles", "sentences", "removed")
+RESOLVED_TABLES = ("mentions", "entities", "roles", "places")
+EXPORT_TABLES = ("articles", "entities", "mentions", "quotes", "roles", "places")
 ARTICLE_COLUMNS = [
     "article_id", "path", "title", "source", "url", "published", "published_precision",
     "date_basis", "words", "status", "problems",
@@ -63,6 +77,7 @@ class ArticleRecord:
 
     row: dict
     raw_mentions: pd.DataFrame
+    raw_roles: pd.DataFrame
     sentences: pd.DataFrame
     removed: pd.DataFrame
 
@@ -120,15 +135,14 @@ class Store:
             con.execute("ROLLBACK")
             raise
 
-    def replace_resolved(self, mentions: pd.DataFrame, entities: pd.DataFrame) -> None:
-        """Swap in the corpus-level tables recomputed from all raw mentions."""
+    def replace_resolved(self, tables: dict[str, pd.DataFrame]) -> None:
+        """Swap in the corpus-level tables (mentions, entities, roles, places) at once."""
         con = self.con
         con.execute("BEGIN TRANSACTION")
         try:
-            con.execute("DELETE FROM mentions")
-            con.execute("DELETE FROM entities")
-            self._insert("mentions", mentions)
-            self._insert("entities", entities)
+            for name in RESOLVED_TABLES:
+                con.execute(f"DELETE FROM {name}")
+                self._insert(name, tables[name])
             con.execute("COMMIT")
         except Exception:
             con.execute("ROLLBACK")
@@ -158,7 +172,8 @@ class Store:
                 columns=["article_id", "speaker", "speaker_entity_id", "quote", "cue", "kind",
                          "start", "end"]
             )
-        order = {"mentions": "article_id, start", "entities": "mentions DESC, name"}
+        order = {"mentions": "article_id, start", "entities": "mentions DESC, name",
+                 "roles": "entity_id, article_id, start", "places": "entity_id, chosen DESC"}
         return self.con.execute(
             f"SELECT * FROM {name} ORDER BY {order.get(name, '1')}"
         ).df()
@@ -216,6 +231,16 @@ class Workbook:
     @property
     def entities(self) -> pd.DataFrame:
         return self._table("entities")
+
+    @property
+    def roles(self) -> pd.DataFrame:
+        """Each role an entity is given, with the article it came from."""
+        return self._table("roles")
+
+    @property
+    def places(self) -> pd.DataFrame:
+        """For each place entity, the gazetteer candidates considered, the chosen first."""
+        return self._table("places")
 
     def article(self, article_id: str = "") -> dict:
         """One article's row with its text (the first article when ``article_id`` is empty)."""

@@ -1,0 +1,209 @@
+"""The newsdesk command: help texts, export formats, error exits."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from newsdesk import cli
+from newsdesk.store import Store
+
+CONTRACT = {
+    "articles": ["article_id", "path", "title", "source", "url", "published",
+                 "published_precision", "date_basis", "words", "status", "problems"],
+    "entities": ["entity_id", "name", "kind", "aliases", "role", "country", "lat", "lon",
+                 "mentions", "articles"],
+    "mentions": ["article_id", "entity_id", "name", "kind", "text", "start", "end",
+                 "sentence"],
+    "quotes": ["article_id", "speaker", "speaker_entity_id", "quote", "cue", "kind", "start",
+               "end"],
+}
+
+
+def run(argv: list[str]) -> int:
+    """cli.main's status, whether it returns it or argparse exits with it."""
+    try:
+        return cli.main(argv)
+    except SystemExit as exc:
+        return exc.code
+
+
+# -- help ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["--help"], ["usage: newsdesk", "ingest", "report", "export", "lab", "--version"]),
+        (["ingest", "--help"], ["usage: newsdesk ingest", "path", "--db", "--manifest",
+                                "--workers", "--engine", "--batch-size", "--quiet"]),
+        (["report", "--help"], ["usage: newsdesk report", "--db", "--out", "--profiles",
+                                "--with-code", "--single-file", "--keep", "--quiet"]),
+        (["export", "--help"], ["usage: newsdesk export", "articles", "entities", "mentions",
+                                "quotes", "--db", "--format", "csv", "json", "parquet",
+                                "--out"]),
+        (["lab", "--help"], ["usage: newsdesk lab", "JupyterLab"]),
+    ],
+)
+def test_cli_help_exits_zero_and_lists_options(capsys, argv, expected):
+    assert run(argv) == 0
+    out = capsys.readouterr().out
+    for word in expected:
+        assert word in out, word
+
+
+def test_cli_version(capsys):
+    assert run(["--version"]) == 0
+    assert capsys.readouterr().out.strip().startswith("newsdesk ")
+
+
+@pytest.mark.parametrize("argv", [[], ["bogus"], ["export"], ["export", "nope"],
+                                  ["export", "articles", "--format", "xml"]])
+def test_cli_usage_errors_exit_2(capsys, argv):
+    assert run(argv) == 2
+    assert "usage: newsdesk" in capsys.readouterr().err
+
+
+# -- export ----------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("table", list(CONTRACT))
+def test_cli_export_json_records(capsys, sample_db, table):
+    assert run(["export", table, "--db", str(sample_db), "--format", "json"]) == 0
+    captured = capsys.readouterr()
+    records = json.loads(captured.out)
+    assert isinstance(records, list)
+    if table == "quotes":
+        assert records == []
+        return
+    assert records and all(isinstance(r, dict) for r in records)
+    for record in records:
+        assert set(CONTRACT[table]) <= set(record), set(CONTRACT[table]) - set(record)
+    if table == "articles":
+        assert list(records[0]) == CONTRACT["articles"]
+        assert len(records) == 5
+        assert all(isinstance(r["problems"], list) for r in records)
+    if table == "entities":
+        assert all(isinstance(r["aliases"], list) and r["aliases"] for r in records)
+        assert sum(r["mentions"] for r in records) > 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("table", list(CONTRACT))
+def test_cli_export_csv_header(capsys, sample_db, table):
+    assert run(["export", table, "--db", str(sample_db), "--format", "csv"]) == 0
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    header = rows[0]
+    assert header[: len(CONTRACT[table])] == CONTRACT[table]
+    with Store(sample_db, read_only=True) as store:
+        expected_rows = len(store.table(table))
+    assert len(rows) - 1 == expected_rows
+    assert expected_rows == {"articles": 5, "quotes": 0}.get(table, expected_rows)
+    if table in ("entities", "mentions"):
+        assert expected_rows > 5
+    assert all(len(r) == len(header) for r in rows)
+
+
+@pytest.mark.slow
+def test_cli_export_csv_lists_as_json(capsys, sample_db):
+    assert run(["export", "entities", "--db", str(sample_db)]) == 0  # csv is the default
+    reader = csv.DictReader(io.StringIO(capsys.readouterr().out))
+    for row in reader:
+        aliases = json.loads(row["aliases"])
+        assert isinstance(aliases, list) and aliases
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_cli_export_to_out_file(capsys, sample_db, tmp_path, fmt):
+    out = tmp_path / f"articles.{fmt}"
+    assert run(["export", "articles", "--db", str(sample_db), "--format", fmt,
+                "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert f"wrote 5 articles rows to {out}" in captured.err
+    content = out.read_text(encoding="utf-8")
+    if fmt == "json":
+        assert [r["article_id"] for r in json.loads(content)][0] == "000_0d5ff83f0b58c3c9"
+    else:
+        assert content.splitlines()[0] == ",".join(CONTRACT["articles"])
+        assert len(content.splitlines()) == 6
+
+
+@pytest.mark.slow
+def test_cli_export_parquet_needs_out(capsys, sample_db):
+    assert run(["export", "articles", "--db", str(sample_db), "--format", "parquet"]) == 2
+    assert "--format parquet needs --out" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_cli_export_parquet_to_file(capsys, sample_db, tmp_path):
+    import duckdb
+
+    out = tmp_path / "entities.parquet"
+    assert run(["export", "entities", "--db", str(sample_db), "--format", "parquet",
+                "--out", str(out)]) == 0
+    capsys.readouterr()
+    columns = [d[0] for d in duckdb.sql(f"SELECT * FROM '{out}'").description]
+    assert columns == CONTRACT["entities"]
+
+
+@pytest.mark.parametrize("table", ["articles", "quotes"])
+def test_cli_export_missing_db_exits_2(capsys, tmp_path, table):
+    missing = tmp_path / "no-store.duckdb"
+    assert run(["export", table, "--db", str(missing)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("newsdesk: error: ")
+    assert str(missing) in captured.err
+    assert not missing.exists()
+
+
+# -- ingest ----------------------------------------------------------------------------------
+
+
+def test_cli_ingest_missing_path_exits_2(capsys, tmp_path, monkeypatch):
+    monkeypatch.delenv("NEWSDESK_MODEL", raising=False)
+    missing = tmp_path / "no-articles-here"
+    db = tmp_path / "store.duckdb"
+    assert run(["ingest", str(missing), "--db", str(db), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert err == f"newsdesk: error: {missing}: no such file or folder\n"
+    assert not db.exists()
+
+
+def test_cli_ingest_uninstalled_model_exits_2(capsys, tmp_path, monkeypatch, sample_dir):
+    monkeypatch.setenv("NEWSDESK_MODEL", "no_such_model_xyz")
+    db = tmp_path / "store.duckdb"
+    assert run(["ingest", str(sample_dir), "--db", str(db), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.endswith("\n")  # one line
+    assert err.startswith("newsdesk: error: ")
+    assert "no_such_model_xyz" in err
+    assert "pip install" in err
+    assert "Traceback" not in err
+    assert not db.exists()
+
+
+def test_cli_ingest_dask_engine_not_available(capsys, tmp_path, sample_dir):
+    db = tmp_path / "store.duckdb"
+    assert run(["ingest", str(sample_dir), "--db", str(db), "--engine", "dask"]) == 2
+    assert "--engine dask is not available" in capsys.readouterr().err
+    assert not db.exists()
+
+
+@pytest.mark.slow
+def test_cli_ingest_ok_then_empty_file_exits_1(capsys, tmp_path, corpus_copy, monkeypatch):
+    monkeypatch.delenv("NEWSDESK_MODEL", raising=False)
+    db = tmp_path / "store.duckdb"
+    assert run(["ingest", str(corpus_copy), "--db", str(db), "-q"]) == 0
+    assert "5 articles: 5 parsed" in capsys.readouterr().err
+    (corpus_copy / "zz_empty.txt").write_text("", encoding="utf-8")
+    assert run(["ingest", str(corpus_copy), "--db", str(db), "-q"]) == 1
+    err = capsys.readouterr().err
+    assert "6 articles: 0 parsed, 5 unchanged (cached), 1 with problems" in err
+    assert "zz_empty.txt: no article text" in err
