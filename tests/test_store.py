@@ -32,7 +32,8 @@ def record(article_id: str, *, content_hash: str = "h1", fp: str = "fp1",
         "title_basis": "heading", "source": "Wire", "url": None, "published": "2025-04-02",
         "published_precision": "day", "date_basis": "metadata", "note": None,
         "words": len(TEXT.split()), "status": "ok", "problems": list(problems),
-        "content_hash": content_hash, "fingerprint": fp, "text": TEXT, "ingested_at": now(),
+        "content_hash": content_hash, "fingerprint": fp, "meta_hash": f"m-{article_id}",
+        "text": TEXT, "ingested_at": now(),
     }
     raw = pd.DataFrame(
         [{"article_id": article_id, "start": s, "end": e, "text": t, "label": label,
@@ -78,7 +79,7 @@ def test_store_failed_write_rolls_back(tmp_path):
         broken = dataclasses.replace(bad, raw_mentions=bad.raw_mentions.assign(bogus_column=1))
         with pytest.raises(duckdb.Error):
             store.write_article(broken)
-        assert store.cache_keys() == {"a1": ("h1", "fp1")}
+        assert store.cache_keys() == {"a1": ("h1", "fp1", "m-a1")}
         assert count(store, "raw_mentions", "a1") == 1
 
 
@@ -88,7 +89,7 @@ def test_store_cache_keys(tmp_path):
         store.write_article(record("a1", content_hash="ha", fp="fpA"))
         store.write_article(record("b2", content_hash="hb", fp="fpB"))
         store.write_article(record("a1", content_hash="ha2", fp="fpA"))
-        assert store.cache_keys() == {"a1": ("ha2", "fpA"), "b2": ("hb", "fpB")}
+        assert store.cache_keys() == {"a1": ("ha2", "fpA", "m-a1"), "b2": ("hb", "fpB", "m-b2")}
 
 
 def test_store_persists_across_connections(tmp_path):

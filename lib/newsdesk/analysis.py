@@ -116,7 +116,7 @@ def period_start(dates: pd.Series, *, freq: str) -> pd.Series:
     if freq == "day":
         return dates
     if freq == "week":
-        return dates - pd.to_timedelta(dates.dt.weekday, unit="D")
+        return dates - pd.to_timedelta(dates.dt.day_of_week, unit="D")
     return dates.dt.to_period("M").dt.start_time
 
 

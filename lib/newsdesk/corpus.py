@@ -77,6 +77,14 @@ class Article:
     def content_hash(self) -> str:
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 
+    @property
+    def meta_hash(self) -> str:
+        """Hash of everything but the text (path, manifest values, problems): a change here
+        updates the stored row without parsing the article again."""
+        fields = (self.path, self.title, self.source, self.url, self.published,
+                  self.published_precision, self.date_basis, self.note, *self.problems)
+        return hashlib.sha256(json.dumps(fields).encode("utf-8")).hexdigest()
+
 
 class CorpusError(Exception):
     """A path that cannot be read as a corpus at all (missing, unsupported)."""

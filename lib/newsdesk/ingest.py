@@ -88,7 +88,11 @@ def ingest(
                     bar.update()
                     continue
                 seen_ids.add(article.article_id)
-                if keys.get(article.article_id) == (article.content_hash, fp):
+                stored = keys.get(article.article_id)
+                if stored and stored[:2] == (article.content_hash, fp):
+                    if stored[2] != article.meta_hash:  # manifest or path changed: no NLP
+                        store.write_article_row(_article_row(
+                            article, clean_text(article.text), fp, status="ok"))
                     counts["cached"] += 1
                     bar.update()
                     continue
@@ -156,34 +160,8 @@ def _record(
     status: str = "ok",
 ) -> ArticleRecord:
     """The rows of one article: its metadata row and its per-article NLP tables."""
-    published = resolve_published(
-        manifest=article.published if article.date_basis == "manifest" else None,
-        manifest_precision=article.published_precision,
-        metadata=(article.published if article.date_basis == "metadata" else None,
-                  cleaned.published),
-    )
-    text = article.text
-    words = sum(len(text[s.start : s.end].split()) for s in cleaned.segments if not s.in_title)
-    aid = article.article_id
-    row = {
-        "article_id": aid,
-        "path": article.path,
-        "title": article.title or cleaned.title,
-        "title_basis": "metadata" if article.title else cleaned.title_basis,
-        "source": article.source or cleaned.source or cleaned.publisher,
-        "url": article.url,
-        "published": published.date,
-        "published_precision": published.precision,
-        "date_basis": published.basis,
-        "note": article.note,
-        "words": words,
-        "status": status,
-        "problems": list(article.problems),
-        "content_hash": article.content_hash,
-        "fingerprint": fp,
-        "text": text,
-        "ingested_at": now(),
-    }
+    row = _article_row(article, cleaned, fp, status=status)
+    text, aid = article.text, article.article_id
     mentions = annotation.mentions if annotation else ()
     raw = pd.DataFrame(
         [
@@ -211,6 +189,39 @@ def _record(
         columns=REMOVED_COLUMNS,
     )
     return ArticleRecord(row, raw, roles, sentences, removed)
+
+
+def _article_row(article: Article, cleaned: Cleaned, fp: str, *, status: str) -> dict:
+    """The articles-table row: metadata by precedence, words of the body, cache keys."""
+    published = resolve_published(
+        manifest=article.published if article.date_basis == "manifest" else None,
+        manifest_precision=article.published_precision,
+        metadata=(article.published if article.date_basis == "metadata" else None,
+                  cleaned.published),
+    )
+    text = article.text
+    words = sum(len(text[s.start : s.end].split()) for s in cleaned.segments if not s.in_title)
+    aid = article.article_id
+    return {
+        "article_id": aid,
+        "path": article.path,
+        "title": article.title or cleaned.title,
+        "title_basis": "metadata" if article.title else cleaned.title_basis,
+        "source": article.source or cleaned.source or cleaned.publisher,
+        "url": article.url,
+        "published": published.date,
+        "published_precision": published.precision,
+        "date_basis": published.basis,
+        "note": article.note,
+        "words": words,
+        "status": status,
+        "problems": list(article.problems),
+        "content_hash": article.content_hash,
+        "fingerprint": fp,
+        "meta_hash": article.meta_hash,
+        "text": text,
+        "ingested_at": now(),
+    }
 
 
 def open_workbook(db: str | Path | None = None) -> Workbook:

@@ -22,7 +22,8 @@ CREATE TABLE IF NOT EXISTS articles (
     article_id VARCHAR PRIMARY KEY, path VARCHAR, title VARCHAR, title_basis VARCHAR,
     source VARCHAR, url VARCHAR, published VARCHAR, published_precision VARCHAR,
     date_basis VARCHAR, note VARCHAR, words INTEGER, status VARCHAR, problems VARCHAR[],
-    content_hash VARCHAR, fingerprint VARCHAR, text VARCHAR, ingested_at TIMESTAMP
+    content_hash VARCHAR, fingerprint VARCHAR, meta_hash VARCHAR, text VARCHAR,
+    ingested_at TIMESTAMP
 );
 CREATE TABLE IF NOT EXISTS raw_mentions (
     article_id VARCHAR, start INTEGER, "end" INTEGER, text VARCHAR, label VARCHAR,
@@ -110,12 +111,24 @@ class Store:
         self.con.close()
 
     # -- cache -----------------------------------------------------------------------------
-    def cache_keys(self) -> dict[str, tuple[str, str]]:
-        """article_id -> (content_hash, fingerprint) of what is stored."""
+    def cache_keys(self) -> dict[str, tuple[str, str, str]]:
+        """article_id -> (content_hash, fingerprint, meta_hash) of what is stored."""
         rows = self.con.execute(
-            "SELECT article_id, content_hash, fingerprint FROM articles"
+            "SELECT article_id, content_hash, fingerprint, meta_hash FROM articles"
         ).fetchall()
-        return {aid: (h, fp) for aid, h, fp in rows}
+        return {aid: (h, fp, mh) for aid, h, fp, mh in rows}
+
+    def write_article_row(self, row: dict) -> None:
+        """Replace only an article's row (metadata changed, NLP results still valid)."""
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute("DELETE FROM articles WHERE article_id = ?", [row["article_id"]])
+            self._insert("articles", pd.DataFrame([row]))
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
 
     # -- writes ----------------------------------------------------------------------------
     def write_article(self, record: ArticleRecord) -> None:
