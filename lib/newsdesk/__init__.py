@@ -10,6 +10,7 @@ from newsdesk.analysis import (
     ALL_KINDS,
     article_actors,
     article_places,
+    article_quotes,
     articles_overview,
     date_label,
     entities_table,
@@ -18,6 +19,7 @@ from newsdesk.analysis import (
     profile_facts,
     top_entities,
     undated,
+    who_said_what,
 )
 from newsdesk.clean import clean_text
 from newsdesk.config import model_name
@@ -37,6 +39,7 @@ __all__ = [
     "Workbook",
     "article_actors",
     "article_places",
+    "article_quotes",
     "articles_overview",
     "clean_text",
     "date_label",
@@ -53,4 +56,5 @@ __all__ = [
     "read_corpus",
     "top_entities",
     "undated",
+    "who_said_what",
 ]

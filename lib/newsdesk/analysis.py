@@ -192,8 +192,60 @@ def profile_facts(article: dict) -> dict[str, object]:
     if article.get("note"):
         facts["Date note"] = article["note"]
     facts["Words"] = f"{words} (about {reading_minutes(words)} min to read)"
+    if article.get("lead"):
+        facts["Lead"] = article["lead"]
     facts["Article id"] = article.get("article_id")
     problems = article.get("problems")
     if problems is not None and len(problems):
         facts["Problems"] = "; ".join(problems)
     return facts
+
+
+KIND_LABELS = {"direct": "direct", "indirect": "reported"}
+
+
+def article_quotes(quotes: pd.DataFrame) -> pd.DataFrame:
+    """One article's quotes in text order: speaker, quote, cue, direct or reported."""
+    frame = quotes.sort_values("start")
+    table = pd.DataFrame({
+        "speaker": [_speaker_label(s, a) for s, a in zip(frame["speaker"], frame["anonymous"],
+                                                         strict=True)],
+        "quote": frame["quote"],
+        "cue": frame["cue"],
+        "kind": frame["kind"].map(KIND_LABELS),
+    })
+    return _blank(table.reset_index(drop=True))
+
+
+def _speaker_label(speaker: object, anonymous: object) -> str:
+    if not isinstance(speaker, str) or not speaker:
+        return "(unattributed)"
+    return f"{speaker} (anonymous)" if bool(anonymous) else speaker
+
+
+def who_said_what(quotes: pd.DataFrame, articles: pd.DataFrame, *, top_n: int = 0
+                  ) -> pd.DataFrame:
+    """Each named speaker's quotes across articles, in date order; speakers with the most
+    quotes first (``top_n`` of them when > 0). Anonymous sources are left to the profiles."""
+    named = quotes[quotes["speaker_entity_id"].notna()]
+    if named.empty:
+        return pd.DataFrame(columns=["speaker", "date", "article", "kind", "quote"])
+    info = articles.set_index("article_id")
+    frame = named.assign(
+        published=named["article_id"].map(info["published"]),
+        article=named["article_id"].map(info["title"]).fillna(named["article_id"]),
+        n=named.groupby("speaker_entity_id")["quote"].transform("size"),
+    )
+    if top_n:
+        keep = frame.drop_duplicates("speaker_entity_id").nlargest(top_n, "n")
+        frame = frame[frame["speaker_entity_id"].isin(keep["speaker_entity_id"])]
+    frame = frame.sort_values(["n", "speaker", "published", "article_id", "start"],
+                              ascending=[False, True, True, True, True], na_position="last")
+    table = pd.DataFrame({
+        "speaker": frame["speaker"],
+        "date": frame["published"].fillna("undated"),
+        "article": frame["article"],
+        "kind": frame["kind"].map(KIND_LABELS),
+        "quote": frame["quote"],
+    })
+    return _blank(table.set_index(["speaker", "date"]))

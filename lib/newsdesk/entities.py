@@ -40,7 +40,7 @@ ENTITY_COLUMNS = [
 ]
 MENTION_COLUMNS = [
     "article_id", "entity_id", "name", "kind", "text", "start", "end", "sentence", "in_title",
-    "label",
+    "label", "sent_start", "subj",
 ]
 ROLE_COLUMNS = ["entity_id", "name", "article_id", "role", "source", "start", "end"]
 PLACE_COLUMNS = [
@@ -223,7 +223,7 @@ def split_compound(text: str) -> list[tuple[int, int]] | None:
 
 PREPARED_COLUMNS = [
     "article_id", "start", "end", "text", "label", "sentence", "sent_start", "in_title",
-    "in_heading", "title", "title_start",
+    "in_heading", "title", "title_start", "subj",
 ]
 
 
@@ -242,6 +242,7 @@ def prepare_mentions(raw: pd.DataFrame) -> pd.DataFrame:
                 "GPE" if pieces else m.label, m.sentence, _sent_start(m), bool(m.in_title),
                 bool(getattr(m, "in_heading", False)), title,
                 m.start + s0 + sub.find(title) if title else -1,
+                getattr(m, "subj", "") or "",
             ))
     return pd.DataFrame(rows, columns=PREPARED_COLUMNS)
 

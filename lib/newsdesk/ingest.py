@@ -27,13 +27,18 @@ from newsdesk.corpus import (
 )
 from newsdesk.dates import resolve_published
 from newsdesk.nlp import Annotation, Task, annotate, fingerprint, load_pipeline, require_model
+from newsdesk.quotes import resolve_quotes
 from newsdesk.store import ArticleRecord, Store, Workbook, now
 
 SENTENCE_COLUMNS = ["article_id", "start", "end"]
 REMOVED_COLUMNS = ["article_id", "start", "end", "text", "reason"]
 RAW_COLUMNS = [
     "article_id", "start", "end", "text", "label", "sentence", "sent_start", "sent_end",
-    "in_title", "in_heading",
+    "in_title", "in_heading", "subj",
+]
+QUOTE_COLUMNS = [
+    "article_id", "start", "end", "kind", "cue", "speaker_type", "speaker_text",
+    "speaker_start", "speaker_end", "sent_start", "quote", "sentence",
 ]
 ROLE_COLUMNS = ["article_id", "start", "end", "role", "role_start", "role_end", "source"]
 
@@ -141,10 +146,12 @@ def resolve_store(store: Store, *, aliases: str | Path | None = None) -> None:
     ok = "JOIN articles a USING (article_id) WHERE a.status = 'ok'"
     raw = store.query(f"SELECT r.* FROM raw_mentions r {ok} ORDER BY article_id, start")
     raw_roles = store.query(f"SELECT r.* FROM raw_roles r {ok} ORDER BY article_id, start")
+    raw_quotes = store.query(f"SELECT r.* FROM raw_quotes r {ok} ORDER BY article_id, start")
     overrides = read_aliases(Path(aliases) if aliases else aliases_file())
     result = entities.resolve(raw, raw_roles=raw_roles, overrides=overrides)
     store.replace_resolved({"mentions": result.mentions, "entities": result.entities,
-                            "roles": result.roles, "places": result.places})
+                            "roles": result.roles, "places": result.places,
+                            "quotes": resolve_quotes(raw_quotes, result.mentions)})
 
 
 def _warn(path: str, message: str) -> None:
@@ -169,7 +176,7 @@ def _record(
                 "article_id": aid, "start": m.start, "end": m.end, "text": m.text,
                 "label": m.label, "sentence": text[m.sent_start : m.sent_end],
                 "sent_start": m.sent_start, "sent_end": m.sent_end, "in_title": m.in_title,
-                "in_heading": m.in_heading,
+                "in_heading": m.in_heading, "subj": m.subj,
             }
             for m in mentions
         ],
@@ -180,15 +187,26 @@ def _record(
          for r in (annotation.roles if annotation else ())],
         columns=ROLE_COLUMNS,
     )
-    sentences = pd.DataFrame(
-        [(aid, s, e) for s, e in (annotation.sentences if annotation else ())],
-        columns=SENTENCE_COLUMNS,
+    sentence_spans = annotation.sentences if annotation else ()
+    sentences = pd.DataFrame([(aid, s, e) for s, e in sentence_spans], columns=SENTENCE_COLUMNS)
+    sentence_end = dict(sentence_spans)
+    quotes = pd.DataFrame(
+        [(aid, q.start, q.end, q.kind, q.cue, q.speaker_type, q.speaker_text, q.speaker_start,
+          q.speaker_end, q.sent_start, text[q.start : q.end],
+          text[q.sent_start : max(sentence_end.get(q.sent_start, q.end), q.end)])
+         for q in (annotation.quotes if annotation else ())],
+        columns=QUOTE_COLUMNS,
     )
     removed = pd.DataFrame(
         [(aid, r.start, r.end, r.text, r.reason) for r in cleaned.removed],
         columns=REMOVED_COLUMNS,
     )
-    return ArticleRecord(row, raw, roles, sentences, removed)
+    timex = pd.DataFrame(
+        [(aid, t.start, t.end, t.text, t.label, text[t.sent_start : t.sent_end])
+         for t in (annotation.timex if annotation else ())],
+        columns=["article_id", "start", "end", "text", "label", "sentence"],
+    )
+    return ArticleRecord(row, raw, roles, quotes, timex, sentences, removed)
 
 
 def _article_row(article: Article, cleaned: Cleaned, fp: str, *, status: str) -> dict:
@@ -202,6 +220,7 @@ def _article_row(article: Article, cleaned: Cleaned, fp: str, *, status: str) ->
     text = article.text
     words = sum(len(text[s.start : s.end].split()) for s in cleaned.segments if not s.in_title)
     aid = article.article_id
+    body = [s for s in cleaned.segments if not s.in_title and not s.heading]
     return {
         "article_id": aid,
         "path": article.path,
@@ -219,6 +238,7 @@ def _article_row(article: Article, cleaned: Cleaned, fp: str, *, status: str) ->
         "content_hash": article.content_hash,
         "fingerprint": fp,
         "meta_hash": article.meta_hash,
+        "lead": text[body[0].start : body[0].end] if body else None,
         "text": text,
         "ingested_at": now(),
     }

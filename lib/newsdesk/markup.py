@@ -53,3 +53,11 @@ def facts(rows: dict[str, object], *, heading: str = "") -> str:
     )
     title = f"<h2>{html.escape(heading)}</h2>" if heading else ""
     return f"{title}<table>{body}</table>"
+
+
+def configure_display(*, max_rows: int = 500) -> None:
+    """pandas display settings for reading text in notebooks and reports: whole quotes and
+    sentences (no truncation to 50 characters), more rows. Text stays HTML-escaped."""
+    pd.set_option("display.max_colwidth", None)
+    pd.set_option("display.max_rows", max_rows)
+    pd.set_option("display.min_rows", max_rows)

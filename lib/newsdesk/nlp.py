@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from newsdesk.clean import Segment
 from newsdesk.config import DEFAULT_MODEL, EXTRACTION_VERSION, MODEL_INSTALL_HINT, model_name
+from newsdesk.quotes import RawQuote, doc_quotes
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -49,6 +50,7 @@ class RawMention:
     sent_end: int
     in_title: bool
     in_heading: bool = False
+    subj: str = ""  # "subj": the sentence's subject; "poss_subj": its possessor ("X's aide")
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,23 @@ class RawRole:
 
 
 @dataclass(frozen=True)
+class RawTimex:
+    """A date or named event the text mentions ("December 20-21", "last week", "the Alaska
+    summit"), with its sentence: what the article says happened when."""
+
+    start: int
+    end: int
+    text: str
+    label: str  # DATE | EVENT
+    sent_start: int
+    sent_end: int
+
+
+#: spaCy labels kept as dates and events.
+TIMEX_LABELS = frozenset({"DATE", "EVENT"})
+
+
+@dataclass(frozen=True)
 class Annotation:
     """What the NLP found in one article: mentions, roles, sentence spans (article offsets)."""
 
@@ -71,6 +90,8 @@ class Annotation:
     mentions: tuple[RawMention, ...]
     sentences: tuple[tuple[int, int], ...]
     roles: tuple[RawRole, ...] = ()
+    quotes: tuple[RawQuote, ...] = ()
+    timex: tuple[RawTimex, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -134,12 +155,12 @@ def annotate(
             for index, seg in enumerate(task.segments):
                 yield task.text[seg.start : seg.end], (task.article_id, index)
 
-    found: dict[str, tuple[list[RawMention], list[tuple[int, int]], list[RawRole]]] = {}
+    found: dict[str, tuple[list, list, list, list, list]] = {}
 
     def finish(article_id: str) -> Annotation:
         del tasks_by_id[article_id]
-        mentions, sentences, roles = found.pop(article_id, ([], [], []))
-        return Annotation(article_id, tuple(mentions), tuple(sentences), tuple(roles))
+        parts = found.pop(article_id, ([], [], [], [], []))
+        return Annotation(article_id, *(tuple(p) for p in parts))
 
     docs = nlp.pipe(units(), as_tuples=True, batch_size=batch_size, n_process=n_process)
     for doc, (article_id, index) in docs:
@@ -147,12 +168,15 @@ def annotate(
         while order[0] != article_id:
             yield finish(order.pop(0))
         seg = tasks_by_id[article_id].segments[index]
-        mentions, sentences, roles = found.setdefault(article_id, ([], [], []))
+        mentions, sentences, roles, quotes, timex = found.setdefault(
+            article_id, ([], [], [], [], []))
         mentions.extend(doc_mentions(doc, offset=seg.start, in_title=seg.in_title,
                                      in_heading=seg.heading))
         sentences.extend((seg.start + s.start_char, seg.start + s.end_char) for s in doc.sents)
         if not seg.heading:
             roles.extend(doc_roles(doc, offset=seg.start))
+            quotes.extend(doc_quotes(doc, offset=seg.start))
+            timex.extend(doc_timex(doc, offset=seg.start))
     while order:
         yield finish(order.pop(0))
 
@@ -176,7 +200,24 @@ def doc_mentions(
             sent_end=offset + sent.end_char,
             in_title=in_title,
             in_heading=in_heading,
+            subj=_subject_role(span.root),
         )
+
+
+def _subject_role(root) -> str:
+    if root.dep_ in ("nsubj", "nsubjpass"):
+        return "subj"
+    if root.dep_ == "poss" and root.head.dep_ in ("nsubj", "nsubjpass"):
+        return "poss_subj"
+    return ""
+
+
+def doc_timex(doc: Doc, *, offset: int = 0) -> Iterator[RawTimex]:
+    """DATE and EVENT entities with their sentence spans (article offsets)."""
+    for ent in doc.ents:
+        if ent.label_ in TIMEX_LABELS:
+            yield RawTimex(offset + ent.start_char, offset + ent.end_char, ent.text,
+                           ent.label_, offset + ent.sent.start_char, offset + ent.sent.end_char)
 
 
 #: Nouns that introduce a media outlet's name: "the Russian daily Kommersant".

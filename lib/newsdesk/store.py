@@ -22,13 +22,22 @@ CREATE TABLE IF NOT EXISTS articles (
     article_id VARCHAR PRIMARY KEY, path VARCHAR, title VARCHAR, title_basis VARCHAR,
     source VARCHAR, url VARCHAR, published VARCHAR, published_precision VARCHAR,
     date_basis VARCHAR, note VARCHAR, words INTEGER, status VARCHAR, problems VARCHAR[],
-    content_hash VARCHAR, fingerprint VARCHAR, meta_hash VARCHAR, text VARCHAR,
-    ingested_at TIMESTAMP
+    content_hash VARCHAR, fingerprint VARCHAR, meta_hash VARCHAR, lead VARCHAR,
+    text VARCHAR, ingested_at TIMESTAMP
 );
 CREATE TABLE IF NOT EXISTS raw_mentions (
     article_id VARCHAR, start INTEGER, "end" INTEGER, text VARCHAR, label VARCHAR,
     sentence VARCHAR, sent_start INTEGER, sent_end INTEGER, in_title BOOLEAN,
-    in_heading BOOLEAN
+    in_heading BOOLEAN, subj VARCHAR
+);
+CREATE TABLE IF NOT EXISTS raw_timex (
+    article_id VARCHAR, start INTEGER, "end" INTEGER, text VARCHAR, label VARCHAR,
+    sentence VARCHAR
+);
+CREATE TABLE IF NOT EXISTS raw_quotes (
+    article_id VARCHAR, start INTEGER, "end" INTEGER, kind VARCHAR, cue VARCHAR,
+    speaker_type VARCHAR, speaker_text VARCHAR, speaker_start INTEGER, speaker_end INTEGER,
+    sent_start INTEGER, quote VARCHAR, sentence VARCHAR
 );
 CREATE TABLE IF NOT EXISTS raw_roles (
     article_id VARCHAR, start INTEGER, "end" INTEGER, role VARCHAR, role_start INTEGER,
@@ -40,7 +49,13 @@ CREATE TABLE IF NOT EXISTS removed (
 );
 CREATE TABLE IF NOT EXISTS mentions (
     article_id VARCHAR, entity_id VARCHAR, name VARCHAR, kind VARCHAR, text VARCHAR,
-    start INTEGER, "end" INTEGER, sentence VARCHAR, in_title BOOLEAN, label VARCHAR
+    start INTEGER, "end" INTEGER, sentence VARCHAR, in_title BOOLEAN, label VARCHAR,
+    sent_start INTEGER, subj VARCHAR
+);
+CREATE TABLE IF NOT EXISTS quotes (
+    article_id VARCHAR, speaker VARCHAR, speaker_entity_id VARCHAR, quote VARCHAR,
+    cue VARCHAR, kind VARCHAR, start INTEGER, "end" INTEGER, speaker_kind VARCHAR,
+    anonymous BOOLEAN, sentence VARCHAR
 );
 CREATE TABLE IF NOT EXISTS entities (
     entity_id VARCHAR, name VARCHAR, kind VARCHAR, aliases VARCHAR[], role VARCHAR,
@@ -59,8 +74,10 @@ CREATE TABLE IF NOT EXISTS runs (
     articles_seen INTEGER, parsed INTEGER, cached INTEGER, failed INTEGER, fingerprint VARCHAR
 );
 """
-PER_ARTICLE_TABLES = ("raw_mentions", "raw_roles", "sentences", "removed")
-RESOLVED_TABLES = ("mentions", "entities", "roles", "places")
+PER_ARTICLE_TABLES = (
+    "raw_mentions", "raw_roles", "raw_quotes", "raw_timex", "sentences", "removed",
+)
+RESOLVED_TABLES = ("mentions", "entities", "roles", "places", "quotes")
 EXPORT_TABLES = ("articles", "entities", "mentions", "quotes", "roles", "places")
 ARTICLE_COLUMNS = [
     "article_id", "path", "title", "source", "url", "published", "published_precision",
@@ -79,6 +96,8 @@ class ArticleRecord:
     row: dict
     raw_mentions: pd.DataFrame
     raw_roles: pd.DataFrame
+    raw_quotes: pd.DataFrame
+    raw_timex: pd.DataFrame
     sentences: pd.DataFrame
     removed: pd.DataFrame
 
@@ -180,13 +199,9 @@ class Store:
         if name == "articles":
             cols = ", ".join(f'"{c}"' for c in ARTICLE_COLUMNS)
             return self.con.execute(f"SELECT {cols} FROM articles ORDER BY article_id").df()
-        if name == "quotes":
-            return pd.DataFrame(
-                columns=["article_id", "speaker", "speaker_entity_id", "quote", "cue", "kind",
-                         "start", "end"]
-            )
         order = {"mentions": "article_id, start", "entities": "mentions DESC, name",
-                 "roles": "entity_id, article_id, start", "places": "entity_id, chosen DESC"}
+                 "roles": "entity_id, article_id, start", "places": "entity_id, chosen DESC",
+                 "quotes": "article_id, start"}
         return self.con.execute(
             f"SELECT * FROM {name} ORDER BY {order.get(name, '1')}"
         ).df()
@@ -267,6 +282,20 @@ class Workbook:
 
     def article_mentions(self, article_id: str) -> pd.DataFrame:
         return self.mentions[self.mentions["article_id"] == article_id]
+
+    def article_quotes(self, article_id: str) -> pd.DataFrame:
+        return self.quotes[self.quotes["article_id"] == article_id]
+
+    @property
+    def quotes(self) -> pd.DataFrame:
+        return self._table("quotes")
+
+    def timex(self, article_id: str) -> pd.DataFrame:
+        """Dates and named events the article mentions, with their sentences."""
+        return self._read(
+            'SELECT start, "end", text, label, sentence FROM raw_timex WHERE article_id = ? '
+            "ORDER BY start", [article_id]
+        )
 
     def removed(self, article_id: str) -> pd.DataFrame:
         """What was taken out of the article as page furniture, and why."""
