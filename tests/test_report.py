@@ -12,7 +12,17 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from newsdesk.report import Page, prune_runs, render_page, run_index_html
+from newsdesk import report as report_module
+from newsdesk.report import (
+    LOCK_FILE,
+    Page,
+    ReportError,
+    build_report,
+    prune_runs,
+    render_page,
+    run_index_html,
+    runs_index_html,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -24,8 +34,8 @@ def sample_report(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path):
     db, out = root / "store.duckdb", root / "reports"
     proc = subprocess.run(
         [sys.executable, "-m", "newsdesk.cli", "report", str(sample_dir), "--db", str(db),
-         "--out", str(out), "--quiet"],
-        capture_output=True, text=True, timeout=600,
+         "--out", str(out), "--single-file"],  # as cron runs it: no terminal, no --quiet
+        capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL,
     )
     runs = [p for p in out.iterdir() if p.is_dir()] if out.exists() else []
     return proc, out, runs
@@ -35,7 +45,7 @@ def test_report_cli_exits_zero_with_one_run(sample_report):
     proc, out, runs = sample_report
     assert proc.returncode == 0, proc.stderr
     assert len(runs) == 1
-    assert "wrote 7 pages" in proc.stderr
+    assert "wrote 8 pages" in proc.stderr
     assert not list(out.glob(".*.partial")), "staging folder left behind"
 
 
@@ -76,7 +86,7 @@ def test_report_pages_have_no_code_cells_and_load_nothing_remote(sample_report):
 def test_report_executed_notebooks_kept_without_errors(sample_report):
     _, _, (run,) = sample_report
     notebooks = list(run.rglob("*.ipynb"))
-    assert len(notebooks) == 7
+    assert len(notebooks) == 8
     for path in notebooks:
         nb = nbformat.read(path, as_version=4)
         outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
@@ -128,3 +138,132 @@ def test_report_cli_bad_profiles_value_exits_2(sample_db, tmp_path):
     assert proc.returncode == 2
     assert "--profiles" in proc.stderr
     assert json.dumps(proc.stderr).count("\\n") <= 1, "expected a one-line message"
+
+
+# -- scheduled runs: log, no progress noise, failures never published ------------------------
+
+
+def test_report_run_has_a_log_and_a_summary(sample_report):
+    proc, out, (run,) = sample_report
+    assert "\r" not in proc.stderr and "page/s" not in proc.stderr, "progress bars under cron"
+    log = (run / "report.log").read_text(encoding="utf-8")
+    pages = len(list(run.rglob("*.ipynb")))
+    assert "command:" in log and "ingest " in log and f"pages planned: {pages}" in log
+    assert log.count(" ok in ") == pages
+    assert f"finished: {pages} of {pages} pages produced, 0 failed" in log
+    summary = json.loads((run / "run.json").read_text(encoding="utf-8"))
+    assert summary["pages"] == pages and summary["failed"] == []
+    assert f"{pages} pages" in (out / "index.html").read_text(encoding="utf-8")
+    assert "report.log" in (run / "index.html").read_text(encoding="utf-8")
+
+
+def test_report_single_file_is_one_document(sample_report):
+    _, _, (run,) = sample_report
+    text = (run / "report.html").read_text(encoding="utf-8")
+    assert "<iframe" not in text and "<script" not in text
+    assert "Content-Security-Policy" in text
+    pages = len(list(run.rglob("*.ipynb")))
+    assert text.count('<section class="newsdesk-page"') == pages
+    hrefs = re.findall(r'<a[^>]+href="([^"]*)"', text)
+    assert hrefs and all(h.startswith("#") for h in hrefs)
+    ids = set(re.findall(r'\sid="([^"]*)"', text)) | set(re.findall(r"\sid='([^']*)'", text))
+    assert {h[1:] for h in hrefs} <= ids
+    assert text.count("<img") == sum(p.read_text(encoding="utf-8").count("<img")
+                                     for p in run.rglob("*.html")
+                                     if p.name not in ("report.html", "index.html"))
+
+
+def _fake_good_run(out: Path, name: str = "2020-01-01_000000") -> Path:
+    good = out / name
+    good.mkdir(parents=True)
+    (good / "index.html").write_text("good", encoding="utf-8")
+    (out / "index.html").write_text(runs_index_html(out), encoding="utf-8")
+    return good
+
+
+def _quick_render(page, run_dir, *, with_code=False):
+    (run_dir / f"{page.name}.html").write_text(f"<html><body>{page.title}</body></html>",
+                                               encoding="utf-8")
+    return None
+
+
+def test_report_failure_mid_run_is_set_aside_not_published(sample_db, tmp_path, monkeypatch):
+    out = tmp_path / "reports"
+    good = _fake_good_run(out)
+    calls = []
+
+    def render_then_fail(page, run_dir, *, with_code=False):
+        calls.append(page.name)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        return _quick_render(page, run_dir)
+
+    monkeypatch.setattr(report_module, "render_page", render_then_fail)
+    with pytest.raises(OSError):
+        build_report(db=sample_db, out=out, progress=False, run_name="2030-01-01_000000")
+    assert not list(out.glob(".*.partial"))
+    failed = out / "2030-01-01_000000.failed"
+    log = (failed / "report.log").read_text(encoding="utf-8")
+    assert "stopped: OSError" in log and "No space left" in log and "not published" in log
+    assert (good / "index.html").read_text() == "good"
+    assert not (out / "2030-01-01_000000").exists()
+    for index in ((out / "index.html").read_text(), runs_index_html(out)):
+        assert "2020-01-01_000000/index.html" in index and "2030" not in index
+
+
+def test_report_stale_staging_is_recovered_and_runs_are_exclusive(sample_db, tmp_path,
+                                                                   monkeypatch):
+    import fcntl
+
+    out = tmp_path / "reports"
+    stale = out / ".2029-01-01_000000.partial"
+    (stale / "articles").mkdir(parents=True)
+    (stale / "index.html").write_text("half", encoding="utf-8")
+    monkeypatch.setattr(report_module, "render_page", _quick_render)
+    with (out / LOCK_FILE).open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(ReportError, match="another"):
+            build_report(db=sample_db, out=out, progress=False, profiles="none")
+        fcntl.flock(lock, fcntl.LOCK_UN)
+    result = build_report(db=sample_db, out=out, progress=False, profiles="none",
+                          run_name="2030-01-01_000000", keep=5)
+    assert result.ok and not stale.exists()
+    recovered = out / "2029-01-01_000000.failed"
+    assert "stopped without finishing" in (recovered / "report.log").read_text()
+    index = (out / "index.html").read_text()
+    assert "2030-01-01_000000/index.html" in index and "2029" not in index
+    (out / "2028-01-01_000000.failed").mkdir()
+    assert prune_runs(out, keep=1) == ["2028-01-01_000000.failed"]
+    assert recovered.is_dir()
+
+
+def test_report_sigterm_mid_run_exits_nonzero_and_publishes_nothing(sample_db, tmp_path):
+    import signal
+    import time
+
+    out = tmp_path / "reports"
+    good = _fake_good_run(out)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "newsdesk.cli", "report", "--db", str(sample_db), "--out",
+         str(out), "--profiles", "1"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while not any(" ok in " in p.read_text() for p in out.glob(".*.partial/report.log")):
+            assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
+    assert proc.returncode == 128 + signal.SIGTERM
+    assert not list(out.glob(".*.partial"))
+    (failed,) = out.glob("*.failed")
+    assert "stopped: SystemExit" in (failed / "report.log").read_text()
+    assert (good / "index.html").read_text() == "good"
+    runs = [p.name for p in out.iterdir() if p.is_dir()]
+    assert sorted(runs) == sorted([good.name, failed.name])
+    assert failed.name.removesuffix(".failed") not in (out / "index.html").read_text()

@@ -206,3 +206,17 @@ def test_store_to_records_json_lists_and_nulls():
     assert to_records_json(frame).replace(" ", "").replace("\n", "") == (
         '[{"a":"x","b":[1,2],"c":1.5},{"a":null,"b":[],"c":null}]'
     )
+
+
+def test_store_older_store_gains_new_columns_keeps_rows(tmp_path):
+    from newsdesk.store import SCHEMA
+
+    db = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute(SCHEMA)  # the tables as first released: no minhash, no duplicate_of
+    con.execute("INSERT INTO articles (article_id, status) VALUES ('a1', 'ok')")
+    con.close()
+    with Store(db) as store:
+        columns = set(store.query("SELECT * FROM articles").columns)
+        assert {"minhash", "duplicate_of"} <= columns
+        assert store.cache_keys() == {"a1": (None, None, None)}

@@ -76,6 +76,35 @@ def _first_day(value: object) -> pd.Timestamp | None:
     return pd.Timestamp(value + "-01" * (2 - value.count("-")))
 
 
+MEASURES = ("mentions", "articles", "share")
+
+
+def select_mentions(
+    mentions: pd.DataFrame,
+    articles: pd.DataFrame,
+    *,
+    kinds: Sequence[str] = ALL_KINDS,
+    entities: Sequence[str] = (),
+    top_n: int = 8,
+    start: str = "",
+    end: str = "",
+) -> pd.DataFrame:
+    """The dated mentions a time chart is built from: of ``entities`` (names or ids), else of
+    the ``top_n`` most-mentioned entities of ``kinds``, in articles published between
+    ``start`` and ``end`` (ISO dates, inclusive; empty: open). Each row keeps its article and
+    sentence, so every plotted number traces back to its words."""
+    frame = dated_mentions(mentions, articles).dropna(subset=["date"])
+    frame = frame[frame["kind"].isin(kinds)]
+    if start:
+        frame = frame[frame["date"] >= pd.Timestamp(start)]
+    if end:
+        frame = frame[frame["date"] <= pd.Timestamp(end)]
+    if entities:
+        return frame[frame["name"].isin(entities) | frame["entity_id"].isin(entities)]
+    keep = frame["entity_id"].value_counts().head(top_n).index
+    return frame[frame["entity_id"].isin(keep)]
+
+
 def mentions_over_time(
     mentions: pd.DataFrame,
     articles: pd.DataFrame,
@@ -84,30 +113,76 @@ def mentions_over_time(
     top_n: int = 8,
     freq: str = "month",
     entities: Sequence[str] = (),
+    start: str = "",
+    end: str = "",
+    measure: str = "mentions",
 ) -> pd.DataFrame:
-    """Mentions per period (rows) and entity name (columns) for dated articles.
+    """Per period (rows) and entity (columns): ``mentions``, ``articles`` mentioning the
+    entity, or the ``share`` of the period's dated articles that mention it.
 
-    ``entities`` (names or ids) picks the columns; otherwise the ``top_n`` entities of
-    ``kinds`` by mentions in dated articles. Undated articles are left out (see ``undated``).
+    Entities are chosen as in ``select_mentions``. Undated articles are left out (see
+    ``undated``); a month-precision date counts in its month's first day, week or month.
     """
     if freq not in FREQS:
         raise ValueError(f"freq must be one of {', '.join(FREQS)}, not {freq!r}")
-    frame = dated_mentions(mentions, articles).dropna(subset=["date"])
-    frame = frame[frame["kind"].isin(kinds)]
-    if entities:
-        frame = frame[frame["name"].isin(entities) | frame["entity_id"].isin(entities)]
-    else:
-        keep = frame["entity_id"].value_counts().head(top_n).index
-        frame = frame[frame["entity_id"].isin(keep)]
+    if measure not in MEASURES:
+        raise ValueError(f"measure must be one of {', '.join(MEASURES)}, not {measure!r}")
+    frame = select_mentions(mentions, articles, kinds=kinds, entities=entities, top_n=top_n,
+                            start=start, end=end)
     if frame.empty:
         return pd.DataFrame()
     frame = frame.assign(period=period_start(frame["date"], freq=freq))
-    counts = frame.groupby(["period", "name"]).size().unstack("name", fill_value=0)
+    if measure == "mentions":
+        counts = frame.groupby(["period", "name"]).size()
+    else:
+        counts = frame.groupby(["period", "name"])["article_id"].nunique()
+    counts = counts.unstack("name", fill_value=0)
     periods = pd.date_range(counts.index.min(), counts.index.max(), freq=FREQS[freq],
                             name="period")
     counts = counts.reindex(periods, fill_value=0)
+    if measure == "share":
+        per_period = _articles_per_period(articles, freq=freq).reindex(periods, fill_value=0)
+        # A period without dated articles has no share: NaN, drawn as a gap.
+        counts = counts.div(per_period.where(per_period > 0), axis=0)
     order = counts.sum().sort_values(ascending=False).index
     return counts[order]
+
+
+def _articles_per_period(articles: pd.DataFrame, *, freq: str) -> pd.Series:
+    """Dated articles counted in the charts per period (duplicates and unread ones are not)."""
+    if "status" in articles.columns:
+        articles = articles[articles["status"] == "ok"]
+    dates = articles["published"].map(_first_day).dropna()
+    return period_start(pd.Series(dates.values), freq=freq).value_counts()
+
+
+def first_last_seen(selected: pd.DataFrame) -> pd.DataFrame:
+    """Per entity of a selection: first and last publication date it appears on, articles."""
+    if selected.empty:
+        return pd.DataFrame(columns=["kind", "first seen", "last seen", "articles", "mentions"])
+    grouped = selected.groupby("name")
+    table = pd.DataFrame({
+        "kind": grouped["kind"].first(),
+        "first seen": grouped["date"].min().dt.date,
+        "last seen": grouped["date"].max().dt.date,
+        "articles": grouped["article_id"].nunique(),
+        "mentions": grouped.size(),
+    })
+    return table.sort_values(["first seen", "name"])
+
+
+def drilldown(selected: pd.DataFrame, articles: pd.DataFrame) -> pd.DataFrame:
+    """Every mention behind a chart: date, entity, article and the sentence it is in."""
+    titles = articles.set_index("article_id")["title"]
+    frame = selected.sort_values(["date", "article_id", "start"])
+    table = pd.DataFrame({
+        "date": frame["date"].dt.date,
+        "entity": frame["name"],
+        "article": frame["article_id"].map(titles).fillna(frame["article_id"]),
+        "as written": frame["text"],
+        "sentence": frame["sentence"],
+    })
+    return _blank(table.reset_index(drop=True))
 
 
 def period_start(dates: pd.Series, *, freq: str) -> pd.Series:
@@ -249,3 +324,155 @@ def who_said_what(quotes: pd.DataFrame, articles: pd.DataFrame, *, top_n: int = 
         "quote": frame["quote"],
     })
     return _blank(table.set_index(["speaker", "date"]))
+
+
+# -- who appears with whom ----------------------------------------------------------------------
+LEVELS = ("sentence", "article")
+
+
+def cooccurrence(
+    mentions: pd.DataFrame,
+    articles: pd.DataFrame,
+    *,
+    level: str = "sentence",
+    kinds_a: Sequence[str] = ACTOR_KINDS,
+    kinds_b: Sequence[str] | None = None,
+    start: str = "",
+    end: str = "",
+) -> pd.DataFrame:
+    """Pairs of entities named in the same sentence (or article): one row per pair with the
+    number of sentences (articles) they share and one example sentence.
+
+    ``kinds_b`` None pairs entities of ``kinds_a`` among themselves (actor-by-actor); else
+    each entity of ``kinds_a`` with each of ``kinds_b`` (actor-by-place). With ``start`` or
+    ``end`` only articles dated in the period count; without, every article does.
+    """
+    if level not in LEVELS:
+        raise ValueError(f"level must be one of {', '.join(LEVELS)}, not {level!r}")
+    frame = dated_mentions(mentions, articles)
+    if start or end:
+        frame = frame.dropna(subset=["date"])
+        if start:
+            frame = frame[frame["date"] >= pd.Timestamp(start)]
+        if end:
+            frame = frame[frame["date"] <= pd.Timestamp(end)]
+    unit = ["article_id", "sent_start"] if level == "sentence" else ["article_id"]
+    cols = [*unit, "entity_id", "name", "kind", "sentence"]
+    same_kinds = kinds_b is None
+    left = frame[frame["kind"].isin(kinds_a)][cols].drop_duplicates([*unit, "entity_id"])
+    right = left if same_kinds else frame[frame["kind"].isin(kinds_b)][cols].drop_duplicates(
+        [*unit, "entity_id"])
+    pairs = left.merge(right, on=unit, suffixes=("_a", "_b"))
+    if same_kinds:
+        pairs = pairs[pairs["entity_id_a"] < pairs["entity_id_b"]]
+    else:
+        pairs = pairs[pairs["entity_id_a"] != pairs["entity_id_b"]]
+    if pairs.empty:
+        return pd.DataFrame(columns=["a", "b", "kind_a", "kind_b", "together", "example"])
+    grouped = pairs.groupby(["name_a", "name_b"])
+    table = pd.DataFrame({
+        "kind_a": grouped["kind_a"].first(),
+        "kind_b": grouped["kind_b"].first(),
+        "together": grouped.size(),
+        "example": grouped["sentence_a"].first(),
+    }).reset_index().rename(columns={"name_a": "a", "name_b": "b"})
+    return table.sort_values(["together", "a", "b"], ascending=[False, True, True]).reset_index(
+        drop=True)
+
+
+def top_pairs(pairs: pd.DataFrame, *, n: int = 10) -> pd.DataFrame:
+    """The ``n`` pairs seen together most often, with an example sentence."""
+    top = pairs.head(n)[["a", "b", "together", "example"]].reset_index(drop=True)
+    top.index = pd.RangeIndex(1, len(top) + 1, name="rank")
+    return top
+
+
+def cooccurrence_matrix(pairs: pd.DataFrame, *, n: int = 12, symmetric: bool = True
+                        ) -> pd.DataFrame:
+    """A matrix of the ``n`` entities with the most co-occurrences (zeros where none)."""
+    if pairs.empty:
+        return pd.DataFrame()
+    if symmetric:
+        both = pd.concat([pairs[["a", "b", "together"]],
+                          pairs.rename(columns={"a": "b", "b": "a"})[["a", "b", "together"]]])
+        totals = both.groupby("a")["together"].sum().nlargest(n)
+        keep = both[both["a"].isin(totals.index) & both["b"].isin(totals.index)]
+        matrix = keep.pivot_table(index="a", columns="b", values="together", aggfunc="sum",
+                                  fill_value=0)
+        matrix = matrix.reindex(index=totals.index, columns=totals.index, fill_value=0)
+    else:
+        rows = pairs.groupby("a")["together"].sum().nlargest(n).index
+        cols = pairs.groupby("b")["together"].sum().nlargest(n).index
+        keep = pairs[pairs["a"].isin(rows) & pairs["b"].isin(cols)]
+        matrix = keep.pivot_table(index="a", columns="b", values="together", aggfunc="sum",
+                                  fill_value=0).reindex(index=rows, columns=cols, fill_value=0)
+    matrix.index.name, matrix.columns.name = None, None
+    return matrix.astype(int)
+
+
+# -- dates the text mentions ---------------------------------------------------------------------
+def event_timeline(timex: pd.DataFrame, articles: pd.DataFrame) -> pd.DataFrame:
+    """Date expressions of the text resolved against their article's publication date, in
+    time order, each with its sentence. Relative ones ("last week", "on Saturday") resolve
+    only where the article's date is known precisely enough; the rest are left out."""
+    from newsdesk.dates import Published, resolve_expression
+
+    info = articles.set_index("article_id")
+    rows = []
+    for t in timex.itertuples(index=False):
+        if t.label != "DATE" or t.article_id not in info.index:
+            continue
+        a = info.loc[t.article_id]
+        anchor = Published(a["published"], a["published_precision"], a["date_basis"]) if (
+            isinstance(a["published"], str) and a["published"]) else None
+        resolved = resolve_expression(t.text, anchor=anchor, sentence=t.sentence)
+        if resolved is None:
+            continue
+        rows.append({
+            "from": resolved.start, "to": resolved.end, "precision": resolved.precision,
+            "expression": t.text,
+            "resolved": "as written" if resolved.basis == "absolute" else
+            f"against {anchor.date} ({anchor.basis})",
+            "article": a["title"] or t.article_id, "sentence": t.sentence,
+        })
+    columns = ["from", "to", "precision", "expression", "resolved", "article", "sentence"]
+    table = pd.DataFrame(rows, columns=columns)
+    return _blank(table.sort_values(["from", "to"]).reset_index(drop=True))
+
+
+# -- what is new ----------------------------------------------------------------------------------
+def whats_new(
+    entities: pd.DataFrame,
+    quotes: pd.DataFrame,
+    previous_entities: pd.DataFrame,
+    previous_quotes: pd.DataFrame,
+    *,
+    n: int = 10,
+) -> dict[str, pd.DataFrame]:
+    """What changed since the previous report: new actors, new places, new quotes, and the
+    ``n`` largest changes in mentions. Empty previous tables: everything is new."""
+    old_ids = set(previous_entities["entity_id"]) if not previous_entities.empty else set()
+    new = entities[~entities["entity_id"].isin(old_ids)]
+    cols = ["name", "kind", "mentions", "articles"]
+    quote_key = ["article_id", "start", "end"]
+    old_quotes = set(map(tuple, previous_quotes[quote_key].values.tolist())) if (
+        not previous_quotes.empty) else set()
+    fresh = quotes[[tuple(k) not in old_quotes for k in quotes[quote_key].values.tolist()]]
+    before = previous_entities.set_index("entity_id")["mentions"] if not (
+        previous_entities.empty) else pd.Series(dtype=int)
+    now = entities.set_index("entity_id")
+    change = pd.DataFrame({
+        "name": now["name"],
+        "kind": now["kind"],
+        "before": before.reindex(now.index).fillna(0).astype(int),
+        "now": now["mentions"].astype(int),
+    })
+    change["change"] = change["now"] - change["before"]
+    change = change[change["change"] != 0]
+    change = change.reindex(change["change"].abs().sort_values(ascending=False).index).head(n)
+    return {
+        "new actors": new[new["kind"].isin(ACTOR_KINDS)][cols].reset_index(drop=True),
+        "new places": new[new["kind"] == "place"][cols].reset_index(drop=True),
+        "new quotes": fresh[["speaker", "quote", "article_id"]].reset_index(drop=True),
+        "largest changes": change.set_index("name"),
+    }

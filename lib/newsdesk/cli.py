@@ -47,6 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="Dask scheduler address (with --engine dask)")
     ingest.add_argument("--batch-size", type=int, default=64, metavar="N",
                         help="texts per nlp.pipe batch (default: 64)")
+    ingest.add_argument("--max-bytes", type=int, metavar="N",
+                        help="largest article read, in bytes; larger ones are recorded with "
+                        "status too_large (default: $NEWSDESK_MAX_BYTES or 5000000; 0: none)")
+    ingest.add_argument("--wait", type=float, metavar="SECONDS",
+                        help="how long to wait while another process has the store open "
+                        "(default: $NEWSDESK_LOCK_TIMEOUT or 60)")
     _quiet_option(ingest)
 
     report = sub.add_parser(
@@ -79,8 +85,19 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=FORMATS, default="csv", help="(default: csv)")
     export.add_argument("--out", type=Path, metavar="FILE", help="file to write")
 
-    sub.add_parser("lab", help="start JupyterLab on the notebooks",
-                   description=f"Start JupyterLab in {_rel(NOTEBOOKS_DIR)}.")
+    lab = sub.add_parser(
+        "lab", help="start JupyterLab on the notebooks",
+        description=f"Start JupyterLab in {_rel(NOTEBOOKS_DIR)} with the project's kernel "
+        f"'{LAB_KERNEL}' (installed into this environment on first use). Without a display "
+        "(a server, ssh, cron) no browser is opened: open the URL it prints. Arguments after "
+        "-- go to jupyter lab as they are.",
+    )
+    lab.add_argument("--port", type=int, metavar="N", help="port (default: 8888 or the next "
+                     "free one)")
+    lab.add_argument("--ip", default="127.0.0.1", metavar="ADDR",
+                     help="address to listen on (default: 127.0.0.1, this machine only)")
+    lab.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    lab.add_argument("jupyter_args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     return parser
 
 
@@ -133,6 +150,7 @@ def _run_ingest(args: argparse.Namespace) -> int:
     summary = ingest(
         args.path, db=args.db, manifest=args.manifest, n_process=max(1, args.workers),
         batch_size=getattr(args, "batch_size", 64), progress=not args.quiet,
+        max_bytes=getattr(args, "max_bytes", None), wait=getattr(args, "wait", None),
     )
     print(f"newsdesk: ingested {summary}", file=sys.stderr)
     return 1 if summary.failed else 0
@@ -143,15 +161,26 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    """Safe under cron: no prompt, no progress bars unless on a terminal, SIGTERM stops the
+    run cleanly (it is set aside, not published), exit 0 only when every page was produced."""
+    import signal
+    import time
+
     from newsdesk.report import build_report
 
-    status = 0
+    signal.signal(signal.SIGTERM, _terminated)
+    if not sys.stderr.isatty():
+        args.quiet = True
+    status, notes = 0, []
     if args.path is not None:
         args.workers, args.engine, args.scheduler = 1, "local", None
+        started = time.monotonic()
         status = _run_ingest(args)
+        notes.append(f"ingest {args.path}: exit status {status} in "
+                     f"{time.monotonic() - started:.1f} s")
     result = build_report(
         db=args.db, out=args.out, profiles=args.profiles, with_code=args.with_code,
-        single_file=args.single_file, keep=args.keep, progress=not args.quiet,
+        single_file=args.single_file, keep=args.keep, progress=not args.quiet, notes=notes,
     )
     index = result.run_dir / "index.html"
     if result.failures:
@@ -160,6 +189,10 @@ def cmd_report(args: argparse.Namespace) -> int:
         return 1
     print(f"newsdesk: wrote {len(result.pages)} pages: {index}", file=sys.stderr)
     return status
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -216,9 +249,47 @@ def _write(text: str, out: Path | None) -> None:
         out.write_text(text, encoding="utf-8")
 
 
+LAB_KERNEL = "newsdesk"
+LAB_KERNEL_DISPLAY = "Python (newsdesk)"
+
+
+def install_kernelspec() -> Path:
+    """The project's kernelspec in this environment (``--sys-prefix``), pointing at this
+    Python; installed or repaired when missing or pointing elsewhere."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        spec = KernelSpecManager().get_kernel_spec(LAB_KERNEL)
+        if spec.argv and Path(spec.argv[0]) == Path(sys.executable):
+            return Path(spec.resource_dir)
+    except NoSuchKernel:
+        pass
+    from ipykernel.kernelspec import install
+
+    return Path(install(kernel_name=LAB_KERNEL, display_name=LAB_KERNEL_DISPLAY,
+                        prefix=sys.prefix))
+
+
+def _headless() -> bool:
+    if sys.platform.startswith("linux"):
+        return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    return bool(os.environ.get("CI") or os.environ.get("SSH_CONNECTION"))
+
+
 def cmd_lab(args: argparse.Namespace) -> int:
+    install_kernelspec()
     env = {**os.environ, "NEWSDESK_SAMPLE": str(SAMPLE_DIR)}
-    command = [sys.executable, "-m", "jupyterlab", f"--notebook-dir={NOTEBOOKS_DIR}"]
+    command = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={NOTEBOOKS_DIR}",
+               f"--ServerApp.ip={args.ip}",
+               f"--MultiKernelManager.default_kernel_name={LAB_KERNEL}"]
+    if args.port:
+        command.append(f"--ServerApp.port={args.port}")
+    if args.no_browser or _headless():
+        command.append("--ServerApp.open_browser=False")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:  # containers, CI: jupyter refuses root
+        command.append("--ServerApp.allow_root=True")
+    extra = list(args.jupyter_args)
+    command += extra[1:] if extra[:1] == ["--"] else extra
     return subprocess.call(command, env=env)
 
 

@@ -21,7 +21,7 @@ MODEL_INSTALL_HINT = (
 
 #: Bump when extraction code changes what it writes for an article: cached NLP is keyed by
 #: content hash and this fingerprint, so a bump re-parses everything on the next ingest.
-EXTRACTION_VERSION = "4"
+EXTRACTION_VERSION = "5"
 
 
 def model_name() -> str:
@@ -32,3 +32,33 @@ def model_name() -> str:
 def aliases_file() -> Path:
     """The analyst's overrides: ``$NEWSDESK_ALIASES`` or ``data/aliases.yml``."""
     return Path(os.environ.get("NEWSDESK_ALIASES", "").strip() or ALIASES_FILE)
+
+
+#: Largest article read, in bytes (a single-article file, or a record's text); a larger one is
+#: recorded with status 'too_large' and not read. ``$NEWSDESK_MAX_BYTES`` or ``--max-bytes``.
+DEFAULT_MAX_BYTES = 5_000_000
+#: Seconds an ingest waits for another process that has the store open before giving up.
+DEFAULT_LOCK_TIMEOUT = 60.0
+#: Jaccard similarity of the word 5-grams of two cleaned bodies from which the later article
+#: (by article_id) is a near-duplicate (syndicated copy) of the earlier one.
+NEAR_DUPLICATE_THRESHOLD = 0.8
+
+
+def max_bytes() -> int:
+    """``$NEWSDESK_MAX_BYTES`` (0: no limit) or ``DEFAULT_MAX_BYTES``."""
+    value = os.environ.get("NEWSDESK_MAX_BYTES", "").strip()
+    return int(value) if value.isdigit() else DEFAULT_MAX_BYTES
+
+
+def lock_timeout() -> float:
+    """``$NEWSDESK_LOCK_TIMEOUT`` (seconds) or ``DEFAULT_LOCK_TIMEOUT``."""
+    try:
+        return max(0.0, float(os.environ.get("NEWSDESK_LOCK_TIMEOUT", "").strip()))
+    except ValueError:
+        return DEFAULT_LOCK_TIMEOUT
+
+
+def language() -> str:
+    """The language of the articles the pipeline is for (ISO 639-1): ``$NEWSDESK_LANGUAGE`` or
+    English. Articles detected in another language are kept but not parsed."""
+    return os.environ.get("NEWSDESK_LANGUAGE", "").strip().lower() or "en"

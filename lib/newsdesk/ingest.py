@@ -2,6 +2,16 @@
 
 Only articles whose content hash or pipeline fingerprint changed are parsed again; entity
 resolution is recomputed over the whole store afterwards, so counts always agree.
+
+Articles that cannot or should not be analysed are kept with a status saying why (empty,
+binary, too_large, missing, not_english) and never parsed; after parsing, exact and
+near-duplicate copies are marked (duplicate, near_duplicate) over the whole store. Only
+status 'ok' articles reach the resolved tables, so nothing is counted twice.
+
+Crash safety: every article is written in its own transaction and the run is recorded as
+started first; the duplicate marks and the resolved tables are recomputed on every run, even
+when nothing was parsed. A run killed at any point leaves whole articles, and the next run
+parses only what is missing and repairs the rest.
 """
 
 from __future__ import annotations
@@ -9,15 +19,23 @@ from __future__ import annotations
 import sys
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 from tqdm.auto import tqdm
 
-from newsdesk import entities
+from newsdesk import entities, quality
 from newsdesk.clean import Cleaned, clean_text
-from newsdesk.config import DEFAULT_DB, SAMPLE_DIR, aliases_file, model_name
+from newsdesk.config import (
+    DEFAULT_DB,
+    NEAR_DUPLICATE_THRESHOLD,
+    SAMPLE_DIR,
+    aliases_file,
+    language,
+    model_name,
+)
 from newsdesk.corpus import (
     Article,
     CorpusError,
@@ -25,10 +43,10 @@ from newsdesk.corpus import (
     read_aliases,
     read_corpus,
 )
-from newsdesk.dates import resolve_published
+from newsdesk.dates import inferred_from_text, published_from_text, resolve_published
 from newsdesk.nlp import Annotation, Task, annotate, fingerprint, load_pipeline, require_model
 from newsdesk.quotes import resolve_quotes
-from newsdesk.store import ArticleRecord, Store, Workbook, now
+from newsdesk.store import ArticleRecord, Store, Workbook, disk_full_error, is_disk_full, now
 
 SENTENCE_COLUMNS = ["article_id", "start", "end"]
 REMOVED_COLUMNS = ["article_id", "start", "end", "text", "reason"]
@@ -41,6 +59,10 @@ QUOTE_COLUMNS = [
     "speaker_start", "speaker_end", "sent_start", "quote", "sentence",
 ]
 ROLE_COLUMNS = ["article_id", "start", "end", "role", "role_start", "role_end", "source"]
+#: Statuses of articles that could not be read as articles: a run that writes one exits 1.
+FAILED_STATUSES = frozenset({"empty", "binary", "too_large", "missing", "unreadable"})
+#: Prefixes of the problems that duplicate detection writes (and rewrites on every run).
+COPY_NOTES = ("duplicate: ", "near_duplicate: ")
 
 
 @dataclass(frozen=True)
@@ -51,11 +73,19 @@ class IngestSummary:
     cached: int
     failed: int
     db: Path
+    #: (status, count) of the articles seen, every status.
+    statuses: tuple[tuple[str, int], ...] = field(default=())
+    #: The previous run when it had not finished (killed): this run completed its work.
+    resumed: str | None = None
 
     def __str__(self) -> str:
+        flagged = [f"{n} {status}" for status, n in self.statuses if status != "ok"]
         return (
             f"{self.seen} articles: {self.parsed} parsed, {self.cached} unchanged (cached), "
-            f"{self.failed} with problems -> {self.db}"
+            f"{self.failed} with problems"
+            + (f"; not counted: {', '.join(flagged)}" if flagged else "")
+            + (f"; completed the interrupted run {self.resumed}" if self.resumed else "")
+            + f" -> {self.db}"
         )
 
 
@@ -68,71 +98,190 @@ def ingest(
     n_process: int = 1,
     batch_size: int = 64,
     progress: bool = True,
+    max_bytes: int | None = None,
+    wait: float | None = None,
 ) -> IngestSummary:
-    """Ingest the articles under ``path`` into the store at ``db``; return what was done."""
+    """Ingest the articles under ``path`` into the store at ``db``; return what was done.
+
+    ``max_bytes``: largest article read (default ``config.max_bytes()``); ``wait``: seconds
+    to wait for another process that has the store open (default ``config.lock_timeout()``).
+    """
     model = require_model(model or model_name())
     fp = fingerprint(model)
     started = now()
     run_id = started.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     if not Path(path).exists():
         raise CorpusError(f"{path}: no such file or folder")
-    total = len(list_article_files(Path(path)))
-    with Store(db) as store:
-        keys = store.cache_keys()
-        counts = {"seen": 0, "cached": 0, "failed": 0, "parsed": 0}
-        pending: dict[str, tuple[Article, Cleaned]] = {}
-        bar = tqdm(total=total, desc="ingest", unit="article", disable=not progress)
+    try:
+        with Store(db, wait=wait) as store:
+            return _ingest(store, Path(path), manifest=manifest, model=model, fp=fp,
+                           run_id=run_id, started=started, n_process=n_process,
+                           batch_size=batch_size, progress=progress, max_bytes=max_bytes)
+    except (duckdb.Error, OSError) as exc:
+        if is_disk_full(exc):
+            raise disk_full_error(Path(db), exc) from exc
+        raise
 
-        def todo() -> Iterator[Task]:
-            seen_ids: set[str] = set()
-            for article in read_corpus(path, manifest=manifest):
-                counts["seen"] += 1
-                if article.article_id in seen_ids:
-                    _warn(article.path, f"article id '{article.article_id}' seen before; skipped")
-                    counts["failed"] += 1
-                    bar.update()
-                    continue
-                seen_ids.add(article.article_id)
-                stored = keys.get(article.article_id)
-                if stored and stored[:2] == (article.content_hash, fp):
-                    if stored[2] != article.meta_hash:  # manifest or path changed: no NLP
-                        store.write_article_row(_article_row(
-                            article, clean_text(article.text), fp, status="ok"))
-                    counts["cached"] += 1
-                    bar.update()
-                    continue
-                cleaned = clean_text(article.text)
-                for problem in article.problems:
-                    _warn(article.path, problem)
-                if not cleaned.segments:
-                    counts["failed"] += 1
-                    store.write_article(_record(article, cleaned, None, fp, status="empty"))
-                    _warn(article.path, "no article text; recorded with status 'empty'")
-                    bar.update()
-                    continue
-                pending[article.article_id] = (article, cleaned)
-                yield Task(article.article_id, article.text, cleaned.segments)
 
-        tasks = todo()
-        first = next(tasks, None)
-        if first is not None:
-            nlp = load_pipeline(model)
-            stream = _chain(first, tasks)
-            for annotation in annotate(stream, nlp=nlp, batch_size=batch_size,
-                                       n_process=n_process):
-                article, cleaned = pending.pop(annotation.article_id)
-                store.write_article(_record(article, cleaned, annotation, fp))
-                counts["parsed"] += 1
+def _ingest(
+    store: Store,
+    path: Path,
+    *,
+    manifest: str | Path | None,
+    model: str,
+    fp: str,
+    run_id: str,
+    started,
+    n_process: int,
+    batch_size: int,
+    progress: bool,
+    max_bytes: int | None,
+) -> IngestSummary:
+    total = len(list_article_files(path))
+    previous = store.start_run(run_id, f"ingest {path}", started, fp)
+    if previous:
+        when = f"{previous[1]:%Y-%m-%d %H:%M:%S}"
+        _warn(str(store.path), f"the previous run {previous[0]} (started {when}) did not "
+              "finish; its articles are kept, the rest is done now")
+    keys = store.cache_keys()
+    counts = {"seen": 0, "cached": 0, "failed": 0, "parsed": 0}
+    pending: dict[str, tuple[Article, Cleaned]] = {}
+    seen_ids: set[str] = set()
+    bar = tqdm(total=total, desc="ingest", unit="article", disable=not progress)
+
+    def todo() -> Iterator[Task]:
+        for article in read_corpus(path, manifest=manifest, max_bytes=max_bytes):
+            counts["seen"] += 1
+            if article.article_id in seen_ids:
+                _warn(article.path, f"article id '{article.article_id}' seen before; skipped")
+                counts["failed"] += 1
                 bar.update()
-        bar.close()
-        resolve_store(store)
-        store.record_run(
-            run_id=run_id, command=f"ingest {path}", started=started, finished=now(),
-            articles_seen=counts["seen"], parsed=counts["parsed"], cached=counts["cached"],
-            failed=counts["failed"], fingerprint=fp,
-        )
+                continue
+            seen_ids.add(article.article_id)
+            stored = keys.get(article.article_id)
+            if stored and stored[:2] == (article.content_hash, fp):
+                if stored[2] != article.meta_hash:  # manifest or path changed: no NLP
+                    cleaned = clean_text(article.text)
+                    status, notes = screen(article, cleaned)
+                    for problem in article.problems:
+                        _warn(article.path, problem)
+                    store.write_article_row(_full_row(article, cleaned, fp, status, notes))
+                counts["cached"] += 1
+                bar.update()
+                continue
+            cleaned = clean_text(article.text)
+            status, notes = screen(article, cleaned)
+            reason = notes[0] if notes else article.problems[0] if status != "ok" else None
+            for problem in article.problems:
+                if problem != reason:
+                    _warn(article.path, problem)
+            if status != "ok":
+                if status in FAILED_STATUSES:
+                    counts["failed"] += 1
+                store.write_article(_record(article, cleaned, None, fp, status=status,
+                                            notes=notes))
+                _warn(article.path, f"{reason}; recorded with status '{status}'")
+                bar.update()
+                continue
+            pending[article.article_id] = (article, cleaned)
+            yield Task(article.article_id, article.text, cleaned.segments)
+
+    tasks = todo()
+    first = next(tasks, None)
+    if first is not None:
+        nlp = load_pipeline(model)
+        stream = _chain(first, tasks)
+        for annotation in annotate(stream, nlp=nlp, batch_size=batch_size,
+                                   n_process=n_process):
+            article, cleaned = pending.pop(annotation.article_id)
+            store.write_article(_record(article, cleaned, annotation, fp))
+            counts["parsed"] += 1
+            bar.update()
+    bar.close()
+    dedupe_store(store)
+    resolve_store(store)
+    store.finish_run(run_id, articles_seen=counts["seen"], parsed=counts["parsed"],
+                     cached=counts["cached"], failed=counts["failed"])
+    statuses = store.query("SELECT article_id, status FROM articles")
+    seen = statuses[statuses["article_id"].isin(seen_ids)]["status"].value_counts()
     return IngestSummary(run_id, counts["seen"], counts["parsed"], counts["cached"],
-                         counts["failed"], Path(db))
+                         counts["failed"], Path(store.path),
+                         tuple(sorted((str(k), int(v)) for k, v in seen.items())),
+                         previous[0] if previous else None)
+
+
+def screen(article: Article, cleaned: Cleaned) -> tuple[str, tuple[str, ...]]:
+    """An article's own status before any NLP, with the problems that explain it.
+
+    The reader's verdict (binary, too_large, missing) first; then no text at all (empty);
+    then a body clearly in another language than the pipeline's (not_english).
+    """
+    if article.status:
+        return article.status, ()
+    if not cleaned.segments:
+        what = "empty file" if not article.text else "only blank lines"
+        return "empty", (f"no article text ({what})",)
+    expected = language()
+    found = quality.is_foreign(_body(article.text, cleaned, titles=True), expected)
+    if found is not None:
+        name = quality.LANGUAGES.get(expected, expected)
+        status = "not_english" if expected == "en" else "other_language"
+        return status, (f"language: {found} detected, not {name}; kept, not run through the "
+                        f"{name} pipeline",)
+    return "ok", ()
+
+
+def _body(text: str, cleaned: Cleaned, *, titles: bool = False) -> str:
+    return "\n".join(text[s.start : s.end] for s in cleaned.segments if titles or not s.in_title)
+
+
+def body_shingles(text: str, cleaned: Cleaned | None = None) -> frozenset[int]:
+    """Word 5-gram shingles of the cleaned body (title and page furniture left out)."""
+    return quality.shingles(_body(text, cleaned or clean_text(text)))
+
+
+def _signature(text: str, cleaned: Cleaned | None = None) -> list[int] | None:
+    found = body_shingles(text, cleaned)
+    return quality.minhash(found) if len(found) >= quality.MIN_SHINGLES else None
+
+
+def dedupe_store(store: Store, *, threshold: float = NEAR_DUPLICATE_THRESHOLD) -> None:
+    """Mark exact copies (same content hash) and near-duplicates (word 5-gram Jaccard ≥
+    ``threshold``) among the store's readable articles; the earliest article_id is the
+    original. Recomputed on every run: a copy whose original changed becomes 'ok' again."""
+    rows = store.dedupe_candidates()
+    backfill = []
+    candidates = []
+    for aid, _path, content_hash, signature, _status, _of, _problems in rows:
+        if signature is None:  # written before signatures were stored
+            signature = _signature(store.article_text(aid))
+            if signature is not None:
+                backfill.append((aid, signature))
+        candidates.append(quality.Candidate(aid, content_hash, signature))
+    copies = quality.find_duplicates(
+        candidates, lambda aid: body_shingles(store.article_text(aid)), threshold=threshold)
+    updates = []
+    for aid, path, _hash, _sig, status, of, problems in rows:
+        problems = list(problems or [])
+        kept = [p for p in problems if not p.startswith(COPY_NOTES)]
+        copy = copies.get(aid)
+        if copy is None:
+            new = ("ok", None, kept)
+        elif copy.status == "duplicate":
+            new = ("duplicate", copy.of, [*kept, f"duplicate: exact copy of '{copy.of}'"])
+        else:
+            new = ("near_duplicate", copy.of, [*kept, (
+                f"near_duplicate: {copy.similarity:.0%} of its word 5-grams are shared with "
+                f"'{copy.of}' (a syndicated copy)")])
+        if new == (status, of, problems):
+            continue
+        updates.append((aid, *new))
+        if copy is not None and (status, of) != new[:2]:
+            _warn(path, f"{new[2][-1]}; recorded with status '{new[0]}', not counted")
+        elif copy is None and status != "ok":
+            _warn(path, f"no longer a copy of '{of}'; status 'ok'")
+    if updates or backfill:
+        store.update_statuses(updates, backfill)
 
 
 def _chain(first: Task, rest: Iterator[Task]) -> Iterator[Task]:
@@ -165,9 +314,10 @@ def _record(
     fp: str,
     *,
     status: str = "ok",
+    notes: tuple[str, ...] = (),
 ) -> ArticleRecord:
     """The rows of one article: its metadata row and its per-article NLP tables."""
-    row = _article_row(article, cleaned, fp, status=status)
+    row = _full_row(article, cleaned, fp, status, notes)
     text, aid = article.text, article.article_id
     mentions = annotation.mentions if annotation else ()
     raw = pd.DataFrame(
@@ -209,15 +359,32 @@ def _record(
     return ArticleRecord(row, raw, roles, quotes, timex, sentences, removed)
 
 
+def _full_row(article: Article, cleaned: Cleaned, fp: str, status: str,
+              notes: tuple[str, ...] = ()) -> dict:
+    """``_article_row`` plus the screening notes and the near-duplicate signature.
+
+    The notes are not part of ``article.problems``, so ``meta_hash`` stays that of the
+    article as read and an unchanged article is not rewritten on the next run.
+    """
+    row = _article_row(article, cleaned, fp, status=status)
+    row["problems"] = [*row["problems"], *notes]
+    row["minhash"] = _signature(article.text, cleaned) if status == "ok" else None
+    row["duplicate_of"] = None
+    return row
+
+
 def _article_row(article: Article, cleaned: Cleaned, fp: str, *, status: str) -> dict:
     """The articles-table row: metadata by precedence, words of the body, cache keys."""
+    text = article.text
+    paragraphs = [text[s.start : s.end] for s in cleaned.segments if not s.in_title]
     published = resolve_published(
         manifest=article.published if article.date_basis == "manifest" else None,
         manifest_precision=article.published_precision,
         metadata=(article.published if article.date_basis == "metadata" else None,
                   cleaned.published),
+        text=published_from_text(paragraphs[:2] + paragraphs[-2:]),
+        inferred=inferred_from_text("\n".join(paragraphs)),
     )
-    text = article.text
     words = sum(len(text[s.start : s.end].split()) for s in cleaned.segments if not s.in_title)
     aid = article.article_id
     body = [s for s in cleaned.segments if not s.in_title and not s.heading]

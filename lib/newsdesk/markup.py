@@ -61,3 +61,15 @@ def configure_display(*, max_rows: int = 500) -> None:
     pd.set_option("display.max_colwidth", None)
     pd.set_option("display.max_rows", max_rows)
     pd.set_option("display.min_rows", max_rows)
+
+
+def whats_new(changes: dict[str, pd.DataFrame], *, previous_run: str | None) -> str:
+    """The "what is new" section: each table under its heading (text escaped by pandas)."""
+    if previous_run is None:
+        return ("<p>This is the first report of this store: there is no earlier report to "
+                "compare with. The next report will list what changed since this one.</p>")
+    parts = [f"<p>Compared with the report of {html.escape(previous_run)}.</p>"]
+    for heading, table in changes.items():
+        parts.append(f"<h3>{html.escape(heading.capitalize())}</h3>")
+        parts.append(table.to_html(escape=True) if not table.empty else "<p>None.</p>")
+    return "".join(parts)

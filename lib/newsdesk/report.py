@@ -1,16 +1,29 @@
 """Render the store into an HTML report: papermill runs the notebooks, nbconvert exports them.
 
-A run is written into a hidden staging folder and renamed into place when complete, so the
-last good report is never half-overwritten. Each page keeps its executed notebook beside its
-HTML (for debugging a failure); images are embedded, so the folder works when copied or zipped.
+A run is written into a hidden staging folder (``.<run>.partial``) and renamed into place when
+complete, so the last good report is never half-overwritten. A run that stops half-way (an
+exception, Ctrl-C, SIGTERM; or a killed process, found by the next run) is renamed
+``<run>.failed`` with its ``report.log``, and is never listed. One run at a time writes into a
+reports folder (a lock file). Each page keeps its executed notebook beside its HTML (for
+debugging a failure); images are embedded, no script runs (a Content-Security-Policy forbids
+it) and nothing is fetched, so the folder works when copied or zipped and mailed.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import html
+import json
+import os
+import platform
+import posixpath
+import re
 import shutil
 import sys
-from collections.abc import Sequence
+import time
+import traceback
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -23,6 +36,13 @@ from newsdesk.store import Store
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 RUN_FORMAT = "%Y-%m-%d_%H%M%S"
+FAILED_SUFFIX = ".failed"
+LOCK_FILE = ".newsdesk-report.lock"
+LOG_FILE = "report.log"
+SUMMARY_FILE = "run.json"
+#: Every page: no script, nothing fetched; inline styles and data: images only.
+CSP = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:; "
+       "base-uri 'none'; form-action 'none'")
 
 
 @dataclass(frozen=True)
@@ -57,6 +77,7 @@ def plan_pages(db: Path, *, profiles: str | int = "all") -> list[Page]:
     pages = [
         Page("overview", "corpus_overview.ipynb", "Corpus overview", params),
         Page("mentions_over_time", "mentions_over_time.ipynb", "Mentions over time", params),
+        Page("cooccurrence", "cooccurrence.ipynb", "Who appears with whom", params),
     ]
     with Store(db, read_only=True) as store:
         articles = store.query(
@@ -97,8 +118,14 @@ def build_report(
     keep: int | None = None,
     progress: bool = True,
     run_name: str | None = None,
+    notes: Sequence[str] = (),
 ) -> ReportResult:
-    """Execute and export every page into ``out/<run>/``, then write the index pages."""
+    """Execute and export every page into ``out/<run>/``, then write the index pages.
+
+    ``<run>/report.log`` records what ran, each page's time and error, and ``notes`` (what
+    the caller did first, e.g. the ingest). Raises ReportError when nothing can be produced.
+    """
+    started = time.monotonic()
     db = Path(db).resolve()
     out = Path(out)
     if not db.exists():
@@ -106,29 +133,132 @@ def build_report(
     pages = plan_pages(db, profiles=profiles)
     run = run_name or datetime.now().strftime(RUN_FORMAT)
     try:
-        staging = out / f".{run}.partial"
-        if staging.exists():
-            shutil.rmtree(staging)
-        (staging / "articles").mkdir(parents=True)
+        out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ReportError(f"{out}: cannot write the report here ({exc.strerror})") from exc
-    failures: dict[str, str] = {}
-    for page in tqdm(pages, desc="report", unit="page", disable=not progress):
-        error = render_page(page, staging, with_code=with_code)
-        if error:
-            failures[page.name] = error
-            tqdm.write(f"newsdesk: page {page.name} failed: {error}", file=sys.stderr)
-    (staging / "index.html").write_text(run_index_html(run, pages, failures), encoding="utf-8")
-    if single_file:
-        write_single_file(staging, pages, run)
-    final = out / run
-    if final.exists():
-        shutil.rmtree(final)
-    staging.rename(final)
-    if keep:
-        prune_runs(out, keep=keep)
-    (out / "index.html").write_text(runs_index_html(out), encoding="utf-8")
+    with _exclusive(out):
+        recover_stale_runs(out)
+        staging = out / f".{run}.partial"
+        try:
+            (staging / "articles").mkdir(parents=True)
+        except OSError as exc:
+            raise ReportError(f"{out}: cannot write the report here ({exc.strerror})") from exc
+        log = RunLog(staging / LOG_FILE)
+        log.header(run=run, db=db, out=out, pages=pages, notes=notes)
+        failures: dict[str, str] = {}
+        try:
+            for page in tqdm(pages, desc="report", unit="page", disable=not progress):
+                page_started = time.monotonic()
+                error = render_page(page, staging, with_code=with_code)
+                log.page(page, time.monotonic() - page_started, error)
+                if error:
+                    failures[page.name] = error
+                    tqdm.write(f"newsdesk: page {page.name} failed: {error}", file=sys.stderr)
+            (staging / "index.html").write_text(
+                run_index_html(run, pages, failures, single_file=single_file), encoding="utf-8")
+            if single_file:
+                write_single_file(staging, pages, run, failures)
+                log.line("wrote report.html (every page in one file)")
+            seconds = time.monotonic() - started
+            summary = {"run": run, "pages": len(pages), "failed": sorted(failures),
+                       "seconds": round(seconds, 1)}
+            (staging / SUMMARY_FILE).write_text(json.dumps(summary, indent=1), encoding="utf-8")
+            log.line(f"finished: {len(pages) - len(failures)} of {len(pages)} pages produced, "
+                     f"{len(failures)} failed, in {seconds:.1f} s")
+            final = out / run
+            if final.exists():
+                shutil.rmtree(final)
+            staging.rename(final)
+        except BaseException as exc:
+            log.line(f"stopped: {type(exc).__name__}: {exc}")
+            log.raw(traceback.format_exc())
+            failed = _set_aside(staging)
+            RunLog(failed / LOG_FILE).line(
+                f"the run was not published; its partial output is in {failed}")
+            raise
+        if keep:
+            prune_runs(out, keep=keep)
+        (out / "index.html").write_text(runs_index_html(out), encoding="utf-8")
+    with Store(db) as store:  # the next report says what is new since this one
+        store.snapshot(run)
     return ReportResult(final, pages, failures)
+
+
+class RunLog:
+    """``<run>/report.log``: what ran, each page with its time and error, the outcome."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def line(self, text: str) -> None:
+        stamp = datetime.now().isoformat(timespec="seconds")
+        self.raw(f"{stamp} {text}\n")
+
+    def raw(self, text: str) -> None:
+        with self.path.open("a", encoding="utf-8") as fh:
+            fh.write(text)
+
+    def header(self, *, run: str, db: Path, out: Path, pages: Sequence[Page],
+               notes: Sequence[str]) -> None:
+        from newsdesk import __version__
+
+        self.line(f"newsdesk {__version__} report run {run} (pid {os.getpid()}, "
+                  f"{platform.node()}, Python {platform.python_version()})")
+        self.line(f"command: {' '.join(sys.argv)}")
+        self.line(f"store: {db}")
+        self.line(f"output: {out.resolve()}")
+        for note in notes:
+            self.line(note)
+        self.line(f"pages planned: {len(pages)}")
+
+    def page(self, page: Page, seconds: float, error: str | None) -> None:
+        outcome = f"FAILED: {error}" if error else "ok"
+        self.line(f"page {page.name} ({page.notebook}) {outcome} in {seconds:.1f} s")
+
+
+@contextlib.contextmanager
+def _exclusive(out: Path) -> Iterator[None]:
+    """One report at a time into ``out``: a second one (cron overlapping itself) stops."""
+    try:
+        fh = (out / LOCK_FILE).open("a")
+    except OSError as exc:
+        raise ReportError(f"{out}: cannot write the report here ({exc.strerror})") from exc
+    with fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ReportError(
+                f"{out}: another `newsdesk report` is writing here; try again later"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _set_aside(staging: Path) -> Path:
+    """Rename an unfinished staging folder ``.<run>.partial`` to ``<run>.failed``."""
+    run = staging.name[1:].removesuffix(".partial")
+    failed = staging.with_name(run + FAILED_SUFFIX)
+    if failed.exists():
+        shutil.rmtree(failed)
+    staging.rename(failed)
+    return failed
+
+
+def recover_stale_runs(out: Path) -> list[Path]:
+    """Staging folders left by a run that was killed: set aside as ``<run>.failed``.
+
+    Called with the lock held, so no staging folder found belongs to a live run.
+    """
+    recovered = []
+    for staging in sorted(out.glob(".*.partial")):
+        if staging.is_dir():
+            failed = _set_aside(staging)
+            RunLog(failed / LOG_FILE).line(
+                "this run stopped without finishing (killed?); set aside by the next run")
+            recovered.append(failed)
+    return recovered
 
 
 def render_page(page: Page, run_dir: Path, *, with_code: bool = False) -> str | None:
@@ -172,7 +302,8 @@ def export_html(ipynb: Path, target: Path, *, title: str, home: str, with_code: 
     notebook = nbformat.read(ipynb, as_version=4)
     notebook.metadata["title"] = title
     body, _ = exporter.from_notebook_node(
-        notebook, resources={"metadata": {"name": title}, "newsdesk_home": home}
+        notebook,
+        resources={"metadata": {"name": title}, "newsdesk_home": home, "newsdesk_csp": CSP},
     )
     target.write_text(body, encoding="utf-8")
 
@@ -181,39 +312,59 @@ def _home_link(name: str) -> str:
     return "../" * name.count("/") + "index.html"
 
 
-def run_index_html(run: str, pages: Sequence[Page], failures: dict[str, str]) -> str:
+def run_index_html(run: str, pages: Sequence[Page], failures: dict[str, str], *,
+                   single_file: bool = False) -> str:
     """The index of one run: every page linked, failures marked."""
+    body = _page_list(pages, failures, href=lambda page: f"{page.name}.html")
+    status = (
+        f"<p class='failed'>{len(failures)} of {len(pages)} pages failed.</p>" if failures
+        else f"<p>{len(pages)} pages.</p>"
+    )
+    extra = ("<a href='report.html'>every page in one file</a> · " if single_file else "")
+    return _page(f"newsdesk report {run}", f"{status}{body}<p>{extra}"
+                 f"<a href='{LOG_FILE}'>log of this run</a> · "
+                 "<a href='../index.html'>all runs</a></p>")
+
+
+def _page_list(pages: Sequence[Page], failures: dict[str, str], *, href) -> str:
     sections: dict[str, list[str]] = {}
     for page in pages:
         mark = ""
         if page.name in failures:
             mark = f' <strong class="failed">failed: {html.escape(failures[page.name])}</strong>'
         sections.setdefault(page.section, []).append(
-            f'<li><a href="{html.escape(page.name)}.html">{html.escape(page.title)}</a>{mark}</li>'
+            f'<li><a href="{html.escape(href(page))}">{html.escape(page.title)}</a>{mark}</li>'
         )
-    body = "".join(
+    return "".join(
         f"<h2>{html.escape(section)}</h2><ul>{''.join(items)}</ul>"
         for section, items in sections.items()
     )
-    status = (
-        f"<p class='failed'>{len(failures)} of {len(pages)} pages failed.</p>" if failures
-        else f"<p>{len(pages)} pages.</p>"
-    )
-    return _page(f"newsdesk report {run}", f"{status}{body}<p><a href='../index.html'>"
-                 "all runs</a></p>")
 
 
 def runs_index_html(out: Path) -> str:
-    """The index of all runs in ``out``, newest first."""
+    """The index of all runs in ``out``, newest first, each with its outcome."""
     runs = sorted((p.name for p in out.iterdir() if _is_run(p)), reverse=True)
     items = "".join(
-        f'<li><a href="{html.escape(r)}/index.html">{html.escape(r)}</a></li>' for r in runs
+        f'<li><a href="{html.escape(r)}/index.html">{html.escape(r)}</a>'
+        f"{_run_outcome(out / r)}</li>" for r in runs
     )
     return _page("newsdesk reports", f"<ul>{items}</ul>" if runs else "<p>No runs yet.</p>")
 
 
+def _run_outcome(run_dir: Path) -> str:
+    try:
+        summary = json.loads((run_dir / SUMMARY_FILE).read_text(encoding="utf-8"))
+        pages, failed = int(summary["pages"]), len(summary["failed"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return ""
+    if failed:
+        return f" <span class='failed'>{failed} of {pages} pages failed</span>"
+    return f" <span class='ok'>{pages} pages</span>"
+
+
 def _is_run(path: Path) -> bool:
-    if not path.is_dir() or path.name.startswith("."):
+    """A published run: a folder named by its start time, holding its index."""
+    if not path.is_dir() or path.name.startswith(".") or path.name.endswith(FAILED_SUFFIX):
         return False
     try:
         datetime.strptime(path.name[:17], RUN_FORMAT)
@@ -223,39 +374,102 @@ def _is_run(path: Path) -> bool:
 
 
 def prune_runs(out: Path, *, keep: int) -> list[str]:
-    """Delete all but the newest ``keep`` runs; return the names removed."""
+    """Delete all but the newest ``keep`` runs, and all but the newest ``keep`` runs set aside
+    as failed; return the names removed."""
     runs = sorted((p for p in out.iterdir() if _is_run(p)), key=lambda p: p.name, reverse=True)
+    failed = sorted((p for p in out.glob(f"*{FAILED_SUFFIX}") if p.is_dir()),
+                    key=lambda p: p.name, reverse=True)
     removed = []
-    for old in runs[keep:]:
+    for old in [*runs[keep:], *failed[keep:]]:
         shutil.rmtree(old)
         removed.append(old.name)
     return removed
 
 
-def write_single_file(run_dir: Path, pages: Sequence[Page], run: str) -> Path:
-    """All pages of a run in one self-contained HTML file, each page an inline frame."""
-    parts = []
+def write_single_file(run_dir: Path, pages: Sequence[Page], run: str,
+                      failures: dict[str, str] | None = None) -> Path:
+    """All pages of a run in one self-contained HTML file, ``report.html``, to mail.
+
+    One document, not frames: the pages' shared styles once, then each page's body in a
+    ``<section>``; ids are prefixed per page, links between pages become links to sections
+    and each page's link home goes to the contents at the top. Images stay inline; the same
+    Content-Security-Policy forbids any script and any fetch.
+    """
+    failures = failures or {}
+    anchors = {page.name: _anchor(page.name) for page in pages}
+    styles, body_tag, sections = "", "<body>", []
     for page in pages:
-        page_html = (run_dir / f"{page.name}.html").read_text(encoding="utf-8")
-        anchor = page.name.replace("/", "-")
-        parts.append(
-            f'<section id="{html.escape(anchor)}"><h2>{html.escape(page.title)}</h2>'
-            f'<iframe srcdoc="{html.escape(page_html, quote=True)}" '
-            'style="width:100%;height:90vh;border:1px solid #ddd" sandbox></iframe></section>'
-        )
-    toc = "".join(
-        f'<li><a href="#{html.escape(p.name.replace("/", "-"))}">{html.escape(p.title)}</a></li>'
-        for p in pages
+        text = (run_dir / f"{page.name}.html").read_text(encoding="utf-8")
+        head, _, rest = text.partition("</head>")
+        if not styles:
+            styles = "".join(re.findall(r"<style[^>]*>.*?</style>", head, flags=re.S))
+            match = re.search(r"<body[^>]*>", rest)
+            body_tag = match.group(0) if match else body_tag
+        match = re.search(r"<body[^>]*>(.*)</body>", rest, flags=re.S)
+        body = _relink(match.group(1) if match else "", page.name, anchors)
+        sections.append(f'<section class="newsdesk-page" id="{anchors[page.name]}">'
+                        f"{body}</section>")
+    contents = _page_list(pages, failures, href=lambda page: "#" + anchors[page.name])
+    document = (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
+        "<meta name='viewport' content='width=device-width, initial-scale=1.0'>"
+        f"<title>{html.escape(f'newsdesk report {run}')}</title>{styles}"
+        "<style>.newsdesk-contents{font-family:system-ui,sans-serif;max-width:60em;"
+        "margin:1em auto;padding:0 1.2em}.newsdesk-contents .failed{color:#b91c1c}"
+        ".newsdesk-contents a{color:#1d4ed8;text-decoration:underline}"
+        "section.newsdesk-page{border-top:4px solid #ddd;margin-top:2em}"
+        "@media print{section.newsdesk-page{break-before:page;border:0}}</style>"
+        f"</head>{body_tag}<div class='newsdesk-contents' id='top'>"
+        f"<h1>{html.escape(f'newsdesk report {run}')}</h1>"
+        f"<p>{len(pages)} pages in one file.</p>{contents}</div>{''.join(sections)}"
+        "</body></html>"
     )
     target = run_dir / "report.html"
-    target.write_text(_page(f"newsdesk report {run}", f"<ul>{toc}</ul>{''.join(parts)}"),
-                      encoding="utf-8")
+    target.write_text(document, encoding="utf-8")
     return target
+
+
+def _anchor(name: str) -> str:
+    return "page-" + re.sub(r"[^A-Za-z0-9_-]", "-", name)
+
+
+_TAG = re.compile(r"<[A-Za-z][^<>]*>")
+_ATTR = re.compile(r'(\s(?:id|href)=)"([^"]*)"')
+
+
+def _relink(body: str, page: str, anchors: dict[str, str]) -> str:
+    """Rewrite ids and links of one page's body for the single file.
+
+    Only attributes inside tags are touched: article text is escaped, so no ``<`` of it
+    can start a tag here.
+    """
+    prefix = anchors[page]
+
+    def attr(match: re.Match) -> str:
+        name, value = match.group(1), match.group(2)
+        if name.strip() == "id=":
+            return f'{name}"{prefix}--{value}"'
+        if value.startswith("#"):
+            return f'{name}"#{prefix}--{value[1:]}"'
+        if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:|^/", value):  # absolute: leave it
+            return match.group(0)
+        path, _, fragment = html.unescape(value).partition("#")
+        target = posixpath.normpath(posixpath.join(posixpath.dirname(page), path))
+        stem = target.removesuffix(".html")
+        if target == "index.html":
+            return f'{name}"#top"'
+        if stem in anchors:
+            return f'{name}"#{anchors[stem]}{"--" + fragment if fragment else ""}"'
+        return match.group(0)
+
+    return _TAG.sub(lambda tag: _ATTR.sub(attr, tag.group(0)), body)
 
 
 def _page(title: str, body: str) -> str:
     return (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
         f"<title>{html.escape(title)}</title><style>body{{font-family:system-ui,sans-serif;"
         "max-width:60em;margin:2em auto;padding:0 1em}}.failed{{color:#b91c1c}}</style>"
         f"</head><body><h1>{html.escape(title)}</h1>{body}</body></html>"

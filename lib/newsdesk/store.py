@@ -2,11 +2,16 @@
 
 Per-article NLP results are cached, keyed by the article's content hash and the pipeline
 fingerprint; each article is written in one transaction, so a crash leaves whole articles.
+DuckDB lets one process write a file: opening a store another process has open waits up to
+``config.lock_timeout()`` seconds, then fails with a StoreError naming that process.
 """
 
 from __future__ import annotations
 
 import json
+import re
+import sys
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,7 +20,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from newsdesk.config import DEFAULT_DB
+from newsdesk.config import DEFAULT_DB, lock_timeout
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -69,11 +74,25 @@ CREATE TABLE IF NOT EXISTS places (
     entity_id VARCHAR, candidate VARCHAR, candidate_kind VARCHAR, country VARCHAR,
     lat DOUBLE, lon DOUBLE, population BIGINT, chosen BOOLEAN, basis VARCHAR
 );
+CREATE TABLE IF NOT EXISTS snapshot_entities (
+    run VARCHAR, taken TIMESTAMP, entity_id VARCHAR, name VARCHAR, kind VARCHAR,
+    mentions INTEGER, articles INTEGER
+);
+CREATE TABLE IF NOT EXISTS snapshot_quotes (
+    run VARCHAR, article_id VARCHAR, start INTEGER, "end" INTEGER, speaker VARCHAR
+);
 CREATE TABLE IF NOT EXISTS runs (
     run_id VARCHAR, command VARCHAR, started TIMESTAMP, finished TIMESTAMP,
     articles_seen INTEGER, parsed INTEGER, cached INTEGER, failed INTEGER, fingerprint VARCHAR
 );
 """
+#: Columns added after the first release: added to older stores when they are opened to write.
+#: minhash: the MinHash signature of the cleaned body's word 5-grams (near-duplicates);
+#: duplicate_of: the article this one copies (status duplicate or near_duplicate).
+MIGRATIONS = (
+    "ALTER TABLE articles ADD COLUMN IF NOT EXISTS minhash BIGINT[]",
+    "ALTER TABLE articles ADD COLUMN IF NOT EXISTS duplicate_of VARCHAR",
+)
 PER_ARTICLE_TABLES = (
     "raw_mentions", "raw_roles", "raw_quotes", "raw_timex", "sentences", "removed",
 )
@@ -87,6 +106,28 @@ ARTICLE_COLUMNS = [
 
 class StoreError(RuntimeError):
     """The store cannot be opened or read (missing, locked, not a newsdesk store)."""
+
+
+_LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.*?) \(PID (?P<pid>\d+)\)")
+_DISK_FULL = re.compile(r"no space left on device|file too large|disk quota exceeded",
+                        re.IGNORECASE)
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """A DuckDB or OS error that says the disk (or the file size limit) is full."""
+    import errno
+
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+        return True
+    return bool(_DISK_FULL.search(str(exc)))
+
+
+def disk_full_error(path: Path, exc: BaseException) -> StoreError:
+    detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return StoreError(
+        f"{path}: cannot write the store: the disk is full ({detail}). Articles written "
+        "before this are kept; free some space and run ingest again to do the rest"
+    )
 
 
 @dataclass(frozen=True)
@@ -105,7 +146,8 @@ class ArticleRecord:
 class Store:
     """A newsdesk DuckDB file. Use as a context manager; ``read_only`` for reports."""
 
-    def __init__(self, path: str | Path = DEFAULT_DB, *, read_only: bool = False) -> None:
+    def __init__(self, path: str | Path = DEFAULT_DB, *, read_only: bool = False,
+                 wait: float | None = None) -> None:
         self.path = Path(path)
         if read_only and not self.path.exists():
             raise StoreError(
@@ -113,21 +155,62 @@ class Store:
             )
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self.con = duckdb.connect(str(self.path), read_only=read_only)
-        except duckdb.IOException as exc:
-            raise StoreError(f"{self.path}: cannot open the store ({exc})") from exc
+        self.con = self._connect(read_only, lock_timeout() if wait is None else wait)
         if not read_only:
-            self.con.execute(SCHEMA)
+            try:
+                self.con.execute(SCHEMA)
+                for statement in MIGRATIONS:
+                    self.con.execute(statement)
+            except duckdb.Error as exc:
+                self.con.close()
+                if is_disk_full(exc):
+                    raise disk_full_error(self.path, exc) from exc
+                raise
+
+    def _connect(self, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:
+        """Connect, waiting up to ``wait`` seconds while another process holds the file."""
+        deadline = time.monotonic() + wait
+        announced = False
+        while True:
+            try:
+                return duckdb.connect(str(self.path), read_only=read_only)
+            except duckdb.IOException as exc:
+                holder = _LOCK_HOLDER.search(str(exc))
+                if holder is None:
+                    if is_disk_full(exc):
+                        raise disk_full_error(self.path, exc) from exc
+                    raise StoreError(f"{self.path}: cannot open the store ({exc})") from exc
+                pid = holder["pid"]
+                if time.monotonic() >= deadline:
+                    raise StoreError(
+                        f"{self.path} is in use by another newsdesk process (pid {pid}, "
+                        f"{holder['program']}); gave up after waiting {wait:g} s. Run again "
+                        "when it has finished (NEWSDESK_LOCK_TIMEOUT sets the wait)"
+                    ) from exc
+                if not announced:
+                    print(f"newsdesk: {self.path}: in use by another process (pid {pid}); "
+                          f"waiting up to {wait:g} s", file=sys.stderr, flush=True)
+                    announced = True
+                time.sleep(min(0.25, max(0.0, deadline - time.monotonic())))
 
     def __enter__(self) -> Store:
         return self
 
-    def __exit__(self, *exc_info) -> None:
-        self.close()
+    def __exit__(self, exc_type, exc, tb) -> None:
+        try:
+            self.close()
+        except (duckdb.Error, OSError):
+            if exc_type is None:
+                raise
+            # already failing (a full disk, say): the first error is the one to report
 
     def close(self) -> None:
-        self.con.close()
+        try:
+            self.con.close()
+        except (duckdb.Error, OSError) as exc:
+            if is_disk_full(exc):
+                raise disk_full_error(self.path, exc) from exc
+            raise
 
     # -- cache -----------------------------------------------------------------------------
     def cache_keys(self) -> dict[str, tuple[str, str, str]]:
@@ -146,7 +229,7 @@ class Store:
             self._insert("articles", pd.DataFrame([row]))
             con.execute("COMMIT")
         except Exception:
-            con.execute("ROLLBACK")
+            self._rollback()
             raise
 
     # -- writes ----------------------------------------------------------------------------
@@ -164,7 +247,7 @@ class Store:
                 self._insert(table, getattr(record, table))
             con.execute("COMMIT")
         except Exception:
-            con.execute("ROLLBACK")
+            self._rollback()
             raise
 
     def replace_resolved(self, tables: dict[str, pd.DataFrame]) -> None:
@@ -177,11 +260,88 @@ class Store:
                 self._insert(name, tables[name])
             con.execute("COMMIT")
         except Exception:
-            con.execute("ROLLBACK")
+            self._rollback()
             raise
+
+    def snapshot(self, run: str) -> None:
+        """Remember the entities' counts and the quotes as a report ``run`` saw them, so the
+        next report can say what is new since."""
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute("DELETE FROM snapshot_entities WHERE run = ?", [run])
+            con.execute("DELETE FROM snapshot_quotes WHERE run = ?", [run])
+            con.execute(
+                "INSERT INTO snapshot_entities SELECT ?, now(), entity_id, name, kind, "
+                "mentions, articles FROM entities", [run])
+            con.execute(
+                'INSERT INTO snapshot_quotes SELECT ?, article_id, start, "end", speaker '
+                "FROM quotes", [run])
+            con.execute("COMMIT")
+        except Exception:
+            self._rollback()
+            raise
+
+    def _rollback(self) -> None:
+        """Roll back after a failed write; a connection the failure invalidated (a full disk)
+        cannot, and the error that caused it is the one to report."""
+        try:
+            self.con.execute("ROLLBACK")
+        except duckdb.Error:
+            pass
 
     def record_run(self, **run: object) -> None:
         self._insert("runs", pd.DataFrame([run]))
+
+    def start_run(self, run_id: str, command: str, started: datetime,
+                  fingerprint: str) -> tuple[str, datetime] | None:
+        """Record a run as started (``finished`` stays NULL until ``finish_run``); return the
+        previous run when it never finished (killed, or failed before its end)."""
+        rows = self.con.execute(
+            "SELECT run_id, started, finished FROM runs ORDER BY started DESC LIMIT 1"
+        ).fetchall()
+        last = rows[0] if rows else None
+        self.record_run(run_id=run_id, command=command, started=started,
+                        fingerprint=fingerprint)
+        return (last[0], last[1]) if last and last[2] is None else None
+
+    def finish_run(self, run_id: str, **counts: object) -> None:
+        sets = ", ".join(f"{k} = ?" for k in counts)
+        self.con.execute(f"UPDATE runs SET finished = ?, {sets} WHERE run_id = ?",
+                         [now(), *counts.values(), run_id])
+
+    # -- duplicates ------------------------------------------------------------------------
+    def dedupe_candidates(self) -> list[tuple]:
+        """Articles that take part in duplicate detection: readable, in the expected
+        language (status ok, or already marked as a copy), as tuples of (article_id, path,
+        content_hash, minhash, status, duplicate_of, problems)."""
+        return self.con.execute(
+            "SELECT article_id, path, content_hash, minhash, status, duplicate_of, problems "
+            "FROM articles WHERE status IN ('ok', 'duplicate', 'near_duplicate') "
+            "ORDER BY article_id"
+        ).fetchall()
+
+    def article_text(self, article_id: str) -> str:
+        rows = self.con.execute("SELECT text FROM articles WHERE article_id = ?",
+                                [article_id]).fetchall()
+        return rows[0][0] if rows and rows[0][0] is not None else ""
+
+    def update_statuses(self, updates: Iterable[tuple[str, str, str | None, list[str]]],
+                        minhashes: Iterable[tuple[str, list[int]]] = ()) -> None:
+        """Set (article_id, status, duplicate_of, problems) and backfill signatures, at once."""
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for aid, signature in minhashes:
+                con.execute("UPDATE articles SET minhash = ? WHERE article_id = ?",
+                            [signature, aid])
+            for aid, status, of, problems in updates:
+                con.execute("UPDATE articles SET status = ?, duplicate_of = ?, problems = ? "
+                            "WHERE article_id = ?", [status, of, problems, aid])
+            con.execute("COMMIT")
+        except Exception:
+            self._rollback()
+            raise
 
     def _insert(self, table: str, frame: pd.DataFrame) -> None:
         """Append a DataFrame to ``table``, matching columns by name."""
@@ -283,6 +443,21 @@ class Workbook:
     def article_mentions(self, article_id: str) -> pd.DataFrame:
         return self.mentions[self.mentions["article_id"] == article_id]
 
+    def previous_snapshot(self) -> tuple[str | None, pd.DataFrame, pd.DataFrame]:
+        """The last report run's snapshot: (run, entities, quotes); (None, empty, empty)
+        before the first report."""
+        runs = self._read("SELECT run, max(taken) AS taken FROM snapshot_entities "
+                          "GROUP BY run ORDER BY taken DESC LIMIT 1")
+        if runs.empty:
+            return None, pd.DataFrame(columns=["entity_id", "name", "kind", "mentions",
+                                               "articles"]), pd.DataFrame(
+                columns=["article_id", "start", "end", "speaker"])
+        run = runs["run"].iloc[0]
+        entities = self._read("SELECT * EXCLUDE (run, taken) FROM snapshot_entities "
+                              "WHERE run = ?", [run])
+        quotes = self._read("SELECT * EXCLUDE (run) FROM snapshot_quotes WHERE run = ?", [run])
+        return run, entities, quotes
+
     def article_quotes(self, article_id: str) -> pd.DataFrame:
         return self.quotes[self.quotes["article_id"] == article_id]
 
@@ -290,8 +465,15 @@ class Workbook:
     def quotes(self) -> pd.DataFrame:
         return self._table("quotes")
 
-    def timex(self, article_id: str) -> pd.DataFrame:
-        """Dates and named events the article mentions, with their sentences."""
+    def timex(self, article_id: str = "") -> pd.DataFrame:
+        """Dates and named events an article (all ok articles, when empty) mentions, with
+        their sentences."""
+        if not article_id:
+            return self._read(
+                'SELECT t.article_id, t.start, t."end", t.text, t.label, t.sentence '
+                "FROM raw_timex t JOIN articles a USING (article_id) WHERE a.status = 'ok' "
+                "ORDER BY t.article_id, t.start"
+            )
         return self._read(
             'SELECT start, "end", text, label, sentence FROM raw_timex WHERE article_id = ? '
             "ORDER BY start", [article_id]
