@@ -189,10 +189,11 @@ def test_cli_ingest_uninstalled_model_exits_2(capsys, tmp_path, monkeypatch, sam
     assert not db.exists()
 
 
-def test_cli_ingest_dask_engine_not_available(capsys, tmp_path, sample_dir):
+def test_cli_ingest_scheduler_needs_dask_engine(capsys, tmp_path, sample_dir):
     db = tmp_path / "store.duckdb"
-    assert run(["ingest", str(sample_dir), "--db", str(db), "--engine", "dask"]) == 2
-    assert "--engine dask is not available" in capsys.readouterr().err
+    argv = ["ingest", str(sample_dir), "--db", str(db), "--scheduler", "tcp://127.0.0.1:1"]
+    assert run(argv) == 2
+    assert "--scheduler needs --engine dask" in capsys.readouterr().err
     assert not db.exists()
 
 

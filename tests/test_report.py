@@ -16,6 +16,7 @@ from newsdesk import report as report_module
 from newsdesk.report import (
     LOCK_FILE,
     Page,
+    Renderer,
     ReportError,
     build_report,
     prune_runs,
@@ -119,6 +120,103 @@ def test_report_failed_page_is_rendered_with_its_error(sample_db, tmp_path):
     assert "failed" in index and "1 of 1 pages failed" in index
 
 
+def _probe_notebook(path: Path) -> Path:
+    """A notebook that prints its kernel's pid and any name an article page would leave
+    behind, and with ``exit_code`` set kills its kernel."""
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {
+        "name": "python3", "language": "python", "display_name": "Python 3"}})
+    params = nbformat.v4.new_code_cell('exit_code: int = -1')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell(
+        "import os\n"
+        "if exit_code >= 0:\n    os._exit(exit_code)\n"
+        "left = sorted({'article', 'article_id', 'db', 'mentions', 'wb', 'nd', 'HTML'} "
+        "& set(globals()))\n"
+        "print(f'pid={os.getpid()} left={left}')")]
+    nbformat.write(nb, path)
+    return path
+
+
+def test_report_warm_kernel_pages_do_not_leak_and_survive_failures(sample_db, tmp_path):
+    """Pages rendered one after another in one warm kernel: each shows only its own article,
+    nothing of a page is left for the next, and a failing page (a cell error, a kernel that
+    dies) does not stop the pages after it."""
+    probe = str(_probe_notebook(tmp_path / "probe.ipynb"))  # absolute: not in notebooks/
+    run_dir = tmp_path / "run"
+    (run_dir / "articles").mkdir(parents=True)
+
+    def article(aid: str) -> Page:
+        return Page(f"articles/{aid}", "article_profile.ipynb", aid,
+                    {"db": str(sample_db), "article_id": aid})
+
+    a, b = "000_0d5ff83f0b58c3c9", "003_50e888d2ed398487"
+    pages = [article(a), Page("probe1", probe, "probe"), article("no-such-article"),
+             article(b), Page("probe2", probe, "probe"),
+             Page("dies", probe, "dies", {"exit_code": 3}), Page("probe3", probe, "probe")]
+    renderer = Renderer(run_dir)
+    try:
+        errors = {p.name: render_page(p, run_dir, renderer=renderer) for p in pages}
+    finally:
+        renderer.close()
+    failed = {name for name, error in errors.items() if error}
+    assert failed == {"articles/no-such-article", "dies"}, errors
+    assert "no-such-article" in errors["articles/no-such-article"]
+    assert "kernel died" in errors["dies"]
+
+    def visible(name: str) -> str:
+        page = (run_dir / f"{name}.html").read_text(encoding="utf-8")
+        page = re.sub(r"<style[^>]*>.*?</style>", " ", page, flags=re.S)
+        return html.unescape(re.sub(r"<[^>]+>", " ", page))
+
+    def probe_says(name: str) -> tuple[str, str]:
+        nb = nbformat.read(run_dir / f"{name}.ipynb", as_version=4)
+        counts = [c.execution_count for c in nb.cells if c.cell_type == "code"]
+        assert counts == list(range(1, len(counts) + 1)), counts  # a fresh session each page
+        assert "injected-parameters" in nb.cells[1].metadata["tags"]
+        text = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+        return re.search(r"pid=(\d+) left=(.*)", text).groups()
+
+    page_a, page_b = visible(f"articles/{a}"), visible(f"articles/{b}")
+    assert "US and Russian officials" in page_a and "Umerov" in page_a
+    assert "CNN" not in page_a and "Putin's key adviser" not in page_a
+    assert "Putin's key adviser" in page_b and "CNN" in page_b
+    assert "Umerov" not in page_b and "US and Russian officials" not in page_b
+    assert "no-such-article" in visible("articles/no-such-article")
+    assert "kernel died" in visible("dies")
+    (pid1, left1), (pid2, left2), (pid3, left3) = map(probe_says, ["probe1", "probe2", "probe3"])
+    assert left1 == left2 == left3 == "[]"
+    assert pid1 == pid2, "the failed page should not have cost the kernel"
+    assert pid3 != pid2, "a kernel that died is replaced"
+
+
+def test_report_workbook_reads_store_once_per_version(sample_db, tmp_path, monkeypatch):
+    """Pages in one kernel share the tables read from the store; a store written since is
+    read again, and a notebook changing its tables changes nothing for the next page."""
+    import shutil
+
+    from newsdesk.store import Store, Workbook
+
+    db = tmp_path / "store.duckdb"
+    shutil.copy(sample_db, db)
+    reads = []
+    original = Store.table
+    monkeypatch.setattr(Store, "table", lambda self, name: reads.append(name) or original(
+        self, name))
+    first = Workbook(db)
+    aid = first.articles["article_id"].iloc[0]
+    mentions = len(first.article_mentions(aid))
+    del first.mentions["sentence"]  # a notebook's own business
+    first.mentions.loc[first.mentions.index[0], "name"] = "changed"
+    second = Workbook(db)
+    assert "sentence" in second.mentions and "changed" not in set(second.mentions["name"])
+    assert len(second.article_mentions(aid)) == mentions and second.article(aid)["text"]
+    assert reads.count("mentions") == 1 and reads.count("articles") == 1
+    with Store(db) as store:
+        store.con.execute("DELETE FROM mentions WHERE article_id = ?", [aid])
+    third = Workbook(db)
+    assert third.article_mentions(aid).empty and reads.count("mentions") == 2
+
+
 def test_report_prune_keeps_newest_runs(tmp_path):
     names = ["2026-01-01_000000", "2026-01-02_000000", "2026-01-03_000000"]
     for name in names:
@@ -181,7 +279,7 @@ def _fake_good_run(out: Path, name: str = "2020-01-01_000000") -> Path:
     return good
 
 
-def _quick_render(page, run_dir, *, with_code=False):
+def _quick_render(page, run_dir, *, with_code=False, renderer=None):
     (run_dir / f"{page.name}.html").write_text(f"<html><body>{page.title}</body></html>",
                                                encoding="utf-8")
     return None
@@ -192,7 +290,7 @@ def test_report_failure_mid_run_is_set_aside_not_published(sample_db, tmp_path, 
     good = _fake_good_run(out)
     calls = []
 
-    def render_then_fail(page, run_dir, *, with_code=False):
+    def render_then_fail(page, run_dir, *, with_code=False, renderer=None):
         calls.append(page.name)
         if len(calls) == 2:
             raise OSError(28, "No space left on device")

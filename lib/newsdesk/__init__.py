@@ -1,85 +1,71 @@
 """newsdesk: an analyst workbook for news coverage.
 
-The public API, re-exported here, is what notebooks call. Importing newsdesk does not load
-spaCy: only ``ingest`` (and ``nlp.load_pipeline``) do, and only when there is work to do.
+The public API, re-exported here, is what notebooks call. Names are imported on first use
+(PEP 562), so `import newsdesk` is light: the command line starts fast and nothing loads
+spaCy, matplotlib or the widgets before they are needed.
 """
 
-from newsdesk import markup
-from newsdesk.analysis import (
-    ACTOR_KINDS,
-    ALL_KINDS,
-    article_actors,
-    article_places,
-    article_quotes,
-    articles_overview,
-    cooccurrence,
-    cooccurrence_matrix,
-    date_label,
-    drilldown,
-    entities_table,
-    entity_mentions,
-    event_timeline,
-    first_last_seen,
-    mentions_over_time,
-    profile_facts,
-    select_mentions,
-    top_entities,
-    top_pairs,
-    undated,
-    whats_new,
-    who_said_what,
-)
-from newsdesk.clean import clean_text
-from newsdesk.config import model_name
-from newsdesk.corpus import Article, read_corpus
-from newsdesk.explore import Explorer
-from newsdesk.ingest import ingest, open_workbook
-from newsdesk.plots import (
-    plot_heatmap,
-    plot_mentions_over_time,
-    plot_network,
-    plot_top_entities,
-)
-from newsdesk.store import Store, StoreError, Workbook
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "ACTOR_KINDS",
-    "ALL_KINDS",
-    "Article",
-    "Explorer",
-    "Store",
-    "StoreError",
-    "Workbook",
-    "article_actors",
-    "article_places",
-    "article_quotes",
-    "articles_overview",
-    "cooccurrence",
-    "cooccurrence_matrix",
-    "clean_text",
-    "date_label",
-    "drilldown",
-    "entities_table",
-    "entity_mentions",
-    "event_timeline",
-    "first_last_seen",
-    "ingest",
-    "markup",
-    "mentions_over_time",
-    "model_name",
-    "open_workbook",
-    "plot_heatmap",
-    "plot_mentions_over_time",
-    "plot_network",
-    "plot_top_entities",
-    "profile_facts",
-    "read_corpus",
-    "select_mentions",
-    "top_entities",
-    "top_pairs",
-    "undated",
-    "whats_new",
-    "who_said_what",
-]
+#: Public name -> the module that defines it.
+_EXPORTS: dict[str, str] = {
+    "ACTOR_KINDS": "newsdesk.analysis",
+    "ALL_KINDS": "newsdesk.analysis",
+    "article_actors": "newsdesk.analysis",
+    "article_places": "newsdesk.analysis",
+    "article_quotes": "newsdesk.analysis",
+    "articles_overview": "newsdesk.analysis",
+    "cooccurrence": "newsdesk.analysis",
+    "cooccurrence_matrix": "newsdesk.analysis",
+    "date_label": "newsdesk.analysis",
+    "drilldown": "newsdesk.analysis",
+    "entities_table": "newsdesk.analysis",
+    "entity_mentions": "newsdesk.analysis",
+    "event_timeline": "newsdesk.analysis",
+    "first_last_seen": "newsdesk.analysis",
+    "mentions_over_time": "newsdesk.analysis",
+    "profile_facts": "newsdesk.analysis",
+    "select_mentions": "newsdesk.analysis",
+    "top_entities": "newsdesk.analysis",
+    "top_pairs": "newsdesk.analysis",
+    "undated": "newsdesk.analysis",
+    "whats_new": "newsdesk.analysis",
+    "who_said_what": "newsdesk.analysis",
+    "clean_text": "newsdesk.clean",
+    "model_name": "newsdesk.config",
+    "Article": "newsdesk.corpus",
+    "read_corpus": "newsdesk.corpus",
+    "Explorer": "newsdesk.explore",
+    "ingest": "newsdesk.ingest",
+    "open_workbook": "newsdesk.ingest",
+    "markup": "newsdesk.markup",
+    "plot_heatmap": "newsdesk.plots",
+    "plot_mentions_over_time": "newsdesk.plots",
+    "plot_network": "newsdesk.plots",
+    "plot_top_entities": "newsdesk.plots",
+    "Store": "newsdesk.store",
+    "StoreError": "newsdesk.store",
+    "Workbook": "newsdesk.store",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'newsdesk' has no attribute {name!r}")
+    value = importlib.import_module(module)
+    if module != f"newsdesk.{name}":
+        value = getattr(value, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

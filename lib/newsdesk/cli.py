@@ -39,12 +39,15 @@ def build_parser() -> argparse.ArgumentParser:
     _db_option(ingest)
     ingest.add_argument("--manifest", type=Path, metavar="FILE",
                         help="a manifest CSV (default: manifest.csv beside the articles)")
-    ingest.add_argument("--workers", type=int, default=1, metavar="N",
-                        help="NLP processes (default: 1)")
+    ingest.add_argument("--workers", type=int, default=0, metavar="N",
+                        help="NLP processes (default 0: every core from 64 articles on, else "
+                        "1; with --engine dask and no scheduler: LocalCluster workers)")
     ingest.add_argument("--engine", choices=("local", "dask"), default="local",
-                        help="where the NLP runs (default: local; dask is not available yet)")
+                        help="where the NLP runs: local processes, or a Dask cluster "
+                        "(default: local)")
     ingest.add_argument("--scheduler", metavar="ADDR",
-                        help="Dask scheduler address (with --engine dask)")
+                        help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (with "
+                        "--engine dask; default: a LocalCluster on this machine)")
     ingest.add_argument("--batch-size", type=int, default=64, metavar="N",
                         help="texts per nlp.pipe batch (default: 64)")
     ingest.add_argument("--max-bytes", type=int, metavar="N",
@@ -71,6 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--single-file", action="store_true",
                         help="also write report.html holding every page")
     report.add_argument("--keep", type=int, metavar="N", help="keep only the newest N runs")
+    report.add_argument("--jobs", type=int, metavar="N",
+                        help="kernels rendering pages side by side (default: one per CPU)")
     report.add_argument("--manifest", type=Path, metavar="FILE", help=argparse.SUPPRESS)
     _quiet_option(report)
 
@@ -127,13 +132,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from newsdesk.corpus import CorpusError
     from newsdesk.nlp import ModelNotFoundError
-    from newsdesk.report import ReportError
     from newsdesk.store import StoreError
 
+    expected: list[type[Exception]] = [CorpusError, ModelNotFoundError, StoreError]
+    if args.command == "report":  # nbformat and friends only where they are used
+        from newsdesk.report import ReportError
+
+        expected.append(ReportError)
     try:
         return {"ingest": cmd_ingest, "report": cmd_report, "export": cmd_export,
                 "lab": cmd_lab}[args.command](args)
-    except (CorpusError, ModelNotFoundError, ReportError, StoreError) as exc:
+    except tuple(expected) as exc:
         print(f"newsdesk: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -144,11 +153,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run_ingest(args: argparse.Namespace) -> int:
     from newsdesk.ingest import ingest
 
-    if args.engine == "dask":
-        print("newsdesk: error: --engine dask is not available yet", file=sys.stderr)
+    if args.scheduler and args.engine != "dask":
+        print("newsdesk: error: --scheduler needs --engine dask", file=sys.stderr)
         return 2
     summary = ingest(
-        args.path, db=args.db, manifest=args.manifest, n_process=max(1, args.workers),
+        args.path, db=args.db, manifest=args.manifest, n_process=max(0, args.workers),
+        engine=args.engine, scheduler=args.scheduler,
         batch_size=getattr(args, "batch_size", 64), progress=not args.quiet,
         max_bytes=getattr(args, "max_bytes", None), wait=getattr(args, "wait", None),
     )
@@ -173,7 +183,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         args.quiet = True
     status, notes = 0, []
     if args.path is not None:
-        args.workers, args.engine, args.scheduler = 1, "local", None
+        args.workers, args.engine, args.scheduler = 0, "local", None
         started = time.monotonic()
         status = _run_ingest(args)
         notes.append(f"ingest {args.path}: exit status {status} in "
@@ -181,6 +191,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     result = build_report(
         db=args.db, out=args.out, profiles=args.profiles, with_code=args.with_code,
         single_file=args.single_file, keep=args.keep, progress=not args.quiet, notes=notes,
+        jobs=args.jobs,
     )
     index = result.run_dir / "index.html"
     if result.failures:

@@ -389,14 +389,18 @@ def context_kind(row, neighbours: Mapping[tuple[str, int], str], text_after: str
 
 def _coordinated(m: pd.DataFrame) -> dict[tuple[str, int], str]:
     """For each mention, the kind of a mention joined to it by "and", "or" or a comma."""
+    ordered = m.sort_values(["article_id", "sent_start", "start"])
+    rows = list(zip(ordered["article_id"], ordered["sent_start"], ordered["start"],
+                    ordered["end"], ordered["kind"], ordered["sentence"], strict=True))
     out: dict[tuple[str, int], str] = {}
-    for _, group in m.groupby(["article_id", "sent_start"]):
-        rows = group.sort_values("start").to_dict("records")
-        for a, b in zip(rows, rows[1:], strict=False):
-            gap = a["sentence"][a["end"] - a["sent_start"] : b["start"] - b["sent_start"]]
-            if re.fullmatch(r"\s*(,|and|or|, and|, or)\s*", gap):
-                out.setdefault((a["article_id"], a["start"]), b["kind"])
-                out.setdefault((b["article_id"], b["start"]), a["kind"])
+    joiner = re.compile(r"\s*(,|and|or|, and|, or)\s*")
+    for a, b in zip(rows, rows[1:], strict=False):
+        if a[:2] != b[:2]:  # another sentence
+            continue
+        gap = a[5][a[3] - a[1] : b[2] - b[1]]
+        if joiner.fullmatch(gap):
+            out.setdefault((a[0], a[2]), b[4])
+            out.setdefault((b[0], b[2]), a[4])
     return out
 
 

@@ -16,7 +16,9 @@ parses only what is missing and repairs the rest.
 
 from __future__ import annotations
 
+import os
 import sys
+import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -26,7 +28,7 @@ import duckdb
 import pandas as pd
 from tqdm.auto import tqdm
 
-from newsdesk import entities, quality
+from newsdesk import entities, places, quality
 from newsdesk.clean import Cleaned, clean_text
 from newsdesk.config import (
     DEFAULT_DB,
@@ -44,7 +46,15 @@ from newsdesk.corpus import (
     read_corpus,
 )
 from newsdesk.dates import inferred_from_text, published_from_text, resolve_published
-from newsdesk.nlp import Annotation, Task, annotate, fingerprint, load_pipeline, require_model
+from newsdesk.nlp import (
+    Annotation,
+    Task,
+    annotate_batch,
+    fingerprint,
+    map_chunks,
+    map_chunks_dask,
+    require_model,
+)
 from newsdesk.quotes import resolve_quotes
 from newsdesk.store import ArticleRecord, Store, Workbook, disk_full_error, is_disk_full, now
 
@@ -61,6 +71,9 @@ QUOTE_COLUMNS = [
 ROLE_COLUMNS = ["article_id", "start", "end", "role", "role_start", "role_end", "source"]
 #: Statuses of articles that could not be read as articles: a run that writes one exits 1.
 FAILED_STATUSES = frozenset({"empty", "binary", "too_large", "missing", "unreadable"})
+#: From this many articles on, the NLP runs on every core by default (below, the start-up of
+#: worker processes costs more than it saves).
+AUTO_PARALLEL = 64
 #: Prefixes of the problems that duplicate detection writes (and rewrites on every run).
 COPY_NOTES = ("duplicate: ", "near_duplicate: ")
 
@@ -95,9 +108,11 @@ def ingest(
     db: str | Path = DEFAULT_DB,
     manifest: str | Path | None = None,
     model: str | None = None,
-    n_process: int = 1,
+    n_process: int = 0,
     batch_size: int = 64,
     progress: bool = True,
+    engine: str = "local",
+    scheduler: str | None = None,
     max_bytes: int | None = None,
     wait: float | None = None,
 ) -> IngestSummary:
@@ -116,6 +131,7 @@ def ingest(
         with Store(db, wait=wait) as store:
             return _ingest(store, Path(path), manifest=manifest, model=model, fp=fp,
                            run_id=run_id, started=started, n_process=n_process,
+                           engine=engine, scheduler=scheduler,
                            batch_size=batch_size, progress=progress, max_bytes=max_bytes)
     except (duckdb.Error, OSError) as exc:
         if is_disk_full(exc):
@@ -133,11 +149,15 @@ def _ingest(
     run_id: str,
     started,
     n_process: int,
+    engine: str,
+    scheduler: str | None,
     batch_size: int,
     progress: bool,
     max_bytes: int | None,
 ) -> IngestSummary:
     total = len(list_article_files(path))
+    # The place gazetteer is needed by the resolution at the end: load it meanwhile.
+    threading.Thread(target=places.is_known_place, args=("Paris",), daemon=True).start()
     previous = store.start_run(run_id, f"ingest {path}", started, fp)
     if previous:
         when = f"{previous[1]:%Y-%m-%d %H:%M:%S}"
@@ -145,11 +165,10 @@ def _ingest(
               "finish; its articles are kept, the rest is done now")
     keys = store.cache_keys()
     counts = {"seen": 0, "cached": 0, "failed": 0, "parsed": 0}
-    pending: dict[str, tuple[Article, Cleaned]] = {}
     seen_ids: set[str] = set()
     bar = tqdm(total=total, desc="ingest", unit="article", disable=not progress)
 
-    def todo() -> Iterator[Task]:
+    def todo() -> Iterator[Article]:
         for article in read_corpus(path, manifest=manifest, max_bytes=max_bytes):
             counts["seen"] += 1
             if article.article_id in seen_ids:
@@ -169,34 +188,32 @@ def _ingest(
                 counts["cached"] += 1
                 bar.update()
                 continue
-            cleaned = clean_text(article.text)
-            status, notes = screen(article, cleaned)
-            reason = notes[0] if notes else article.problems[0] if status != "ok" else None
-            for problem in article.problems:
-                if problem != reason:
-                    _warn(article.path, problem)
-            if status != "ok":
-                if status in FAILED_STATUSES:
-                    counts["failed"] += 1
-                store.write_article(_record(article, cleaned, None, fp, status=status,
-                                            notes=notes))
-                _warn(article.path, f"{reason}; recorded with status '{status}'")
-                bar.update()
-                continue
-            pending[article.article_id] = (article, cleaned)
-            yield Task(article.article_id, article.text, cleaned.segments)
+            yield article
 
-    tasks = todo()
-    first = next(tasks, None)
+    articles = todo()
+    first = next(articles, None)
     if first is not None:
-        nlp = load_pipeline(model)
-        stream = _chain(first, tasks)
-        for annotation in annotate(stream, nlp=nlp, batch_size=batch_size,
-                                   n_process=n_process):
-            article, cleaned = pending.pop(annotation.article_id)
-            store.write_article(_record(article, cleaned, annotation, fp))
-            counts["parsed"] += 1
-            bar.update()
+        stream = _chain(first, articles)
+        if engine == "dask":
+            done = map_chunks_dask(process_articles, stream, model=model, scheduler=scheduler,
+                                   workers=n_process, fp=fp, batch_size=batch_size)
+        else:
+            workers = n_process or (os.cpu_count() or 1 if total >= AUTO_PARALLEL else 1)
+            done = map_chunks(process_articles, stream, model=model, workers=workers, fp=fp,
+                              batch_size=batch_size)
+        for results in done:  # one chunk of articles, written in one transaction
+            for record, reason in results:
+                status = record.row["status"]
+                for problem in record.row["problems"]:
+                    if problem != reason and not problem.startswith(COPY_NOTES):
+                        _warn(record.row["path"], problem)
+                if status != "ok":
+                    counts["failed"] += status in FAILED_STATUSES
+                    _warn(record.row["path"], f"{reason}; recorded with status '{status}'")
+                else:
+                    counts["parsed"] += 1
+            store.write_articles([record for record, _ in results])
+            bar.update(len(results))
     bar.close()
     dedupe_store(store)
     resolve_store(store)
@@ -282,6 +299,30 @@ def dedupe_store(store: Store, *, threshold: float = NEAR_DUPLICATE_THRESHOLD) -
             _warn(path, f"no longer a copy of '{of}'; status 'ok'")
     if updates or backfill:
         store.update_statuses(updates, backfill)
+
+
+def process_articles(
+    articles: list[Article], *, model: str, fp: str, batch_size: int = 64
+) -> list[tuple[ArticleRecord, str | None]]:
+    """Worker entry point: clean, screen, annotate (the readable ones) and build the rows of
+    a chunk of articles; returns each record with the reason when its status is not 'ok'.
+
+    Runs where the NLP runs (this process, a local worker or a Dask worker), so the parent
+    process only reads files and writes the store."""
+    cleaned = [clean_text(a.text) for a in articles]
+    screened = [screen(a, c) for a, c in zip(articles, cleaned, strict=True)]
+    tasks = [Task(a.article_id, a.text, c.segments)
+             for a, c, (status, _) in zip(articles, cleaned, screened, strict=True)
+             if status == "ok"]
+    found = {x.article_id: x for x in annotate_batch(tasks, model=model,
+                                                     batch_size=batch_size)} if tasks else {}
+    out = []
+    for article, clean, (status, notes) in zip(articles, cleaned, screened, strict=True):
+        reason = None if status == "ok" else (notes[0] if notes else article.problems[0])
+        record = _record(article, clean, found.get(article.article_id), fp, status=status,
+                         notes=notes)
+        out.append((record, reason))
+    return out
 
 
 def _chain(first: Task, rest: Iterator[Task]) -> Iterator[Task]:

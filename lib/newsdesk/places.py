@@ -423,6 +423,7 @@ def geocode(text: str, *, context_countries: Iterable[str] = ()) -> Place:
     )
 
 
+@lru_cache(maxsize=65536)
 def canonical_place_name(text: str) -> str | None:
     """The canonical English name of the place ``text`` names, or None if not a known place.
 
@@ -433,6 +434,7 @@ def canonical_place_name(text: str) -> str | None:
     return None if place.basis == "unknown" else place.name
 
 
+@lru_cache(maxsize=65536)
 def is_known_place(text: str) -> bool:
     """Whether ``text`` names a place in the gazetteer (see the ordinary-word guard)."""
     return bool(_entries(text)[1])
@@ -446,6 +448,7 @@ def _demonym_key(text: str) -> list[str]:
     return keys
 
 
+@lru_cache(maxsize=65536)
 def demonym_country(text: str) -> str | None:
     """The canonical country name of a demonym ("Russian", "Americans"), else None.
 

@@ -322,73 +322,75 @@ def resolve_quotes(raw: pd.DataFrame, mentions: pd.DataFrame) -> pd.DataFrame:
     contract columns first; ``mentions`` are the resolved mentions (with ``subj``)."""
     if raw.empty:
         return pd.DataFrame(columns=QUOTE_COLUMNS)
-    by_article = {aid: group.sort_values("start") for aid, group in mentions.groupby(
-        "article_id")}
+    fields = ["start", "end", "kind", "entity_id", "name", "sent_start", "subj"]
+    by_article: dict[str, list[_Mention]] = {}
+    ordered = mentions.sort_values(["article_id", "start"])
+    for aid, *values in zip(ordered["article_id"], *(ordered[f] for f in fields),
+                            strict=True):
+        by_article.setdefault(aid, []).append(_Mention(*values))
     rows = []
     for q in raw.sort_values(["article_id", "start"]).itertuples(index=False):
-        speaker, entity_id, kind = _resolve_speaker(q, by_article.get(q.article_id))
-        rows.append({
-            "article_id": q.article_id,
-            "speaker": speaker,
-            "speaker_entity_id": entity_id,
-            "quote": q.quote,
-            "cue": q.cue or None,
-            "kind": q.kind,
-            "start": q.start,
-            "end": q.end,
-            "speaker_kind": kind,
-            "anonymous": entity_id is None,
-            "sentence": q.sentence,
-        })
+        speaker, entity_id, kind = _resolve_speaker(q, by_article.get(q.article_id, []))
+        rows.append((q.article_id, speaker, entity_id, q.quote, q.cue or None, q.kind,
+                     q.start, q.end, kind, entity_id is None, q.sentence))
     frame = pd.DataFrame(rows, columns=QUOTE_COLUMNS)
     weak = frame["cue"].isin(WEAK_CUES) & frame["speaker_entity_id"].isna()
     frame = frame[~weak]
     return frame.drop_duplicates(["article_id", "start", "end"]).reset_index(drop=True)
 
 
-def _resolve_speaker(q, mentions: pd.DataFrame | None) -> tuple[str | None, str | None, str]:
-    if mentions is None:
-        mentions = pd.DataFrame(columns=["start", "end", "kind", "entity_id", "name"])
+@dataclass(frozen=True)
+class _Mention:
+    """A resolved mention, as speaker resolution needs it."""
+
+    start: int
+    end: int
+    kind: str
+    entity_id: str
+    name: str
+    sent_start: int
+    subj: str
+
+
+def _resolve_speaker(q, mentions: list[_Mention]) -> tuple[str | None, str | None, str]:
     if q.speaker_type == "name":
-        hit = mentions[(mentions["start"] < q.speaker_end) & (mentions["end"] > q.speaker_start)
-                       & mentions["kind"].isin(["person", "organization"])]
-        if not hit.empty:
-            names = list(dict.fromkeys(hit["name"]))
-            first = hit.iloc[0]
-            return " and ".join(names), first["entity_id"], first["kind"]
+        hit = [m for m in mentions if m.start < q.speaker_end and m.end > q.speaker_start
+               and m.kind in ("person", "organization")]
+        if hit:
+            names = list(dict.fromkeys(m.name for m in hit))
+            return " and ".join(names), hit[0].entity_id, hit[0].kind
         return q.speaker_text or None, None, "description"
     if q.speaker_type == "pronoun":
         if q.speaker_text.lower() in ("he", "she"):
             person = _antecedent(mentions, q)
             if person is not None:
-                return person["name"], person["entity_id"], "person"
+                return person.name, person.entity_id, "person"
         return q.speaker_text, None, "unresolved"
     if q.speaker_type == "description":
         named = _named_in_description(q, mentions)
         if named is not None:
-            return named["name"], named["entity_id"], named["kind"]
+            return named.name, named.entity_id, named.kind
         return q.speaker_text, None, "description"
     return None, None, "unknown"
 
 
-def _named_in_description(q, mentions: pd.DataFrame) -> pd.Series | None:
+def _named_in_description(q, mentions: list[_Mention]) -> _Mention | None:
     """A person or organization the speaker phrase names after all: at its head (its last
     word: "the Russian daily Kommersant"), or anywhere in an "according to" source ("a June
     report from the Center for ...")."""
     if q.speaker_start < 0:
         return None
-    inside = mentions[(mentions["start"] >= q.speaker_start)
-                      & (mentions["end"] <= q.speaker_end)
-                      & mentions["kind"].isin(["person", "organization"])]
-    if inside.empty:
+    inside = [m for m in mentions if m.start >= q.speaker_start and m.end <= q.speaker_end
+              and m.kind in ("person", "organization")]
+    if not inside:
         return None
     if q.cue == "according to":
-        return inside.iloc[0] if inside["entity_id"].nunique() == 1 else None
-    at_head = inside[inside["end"] == q.speaker_end]
-    return at_head.iloc[0] if not at_head.empty else None
+        return inside[0] if len({m.entity_id for m in inside}) == 1 else None
+    at_head = [m for m in inside if m.end == q.speaker_end]
+    return at_head[0] if at_head else None
 
 
-def _antecedent(mentions: pd.DataFrame, q) -> pd.Series | None:
+def _antecedent(mentions: list[_Mention], q) -> _Mention | None:
     """The person a "he"/"she" refers to, or None when the text leaves doubt.
 
     Candidates are the persons before the pronoun in its own sentence; when there are none,
@@ -396,18 +398,17 @@ def _antecedent(mentions: pd.DataFrame, q) -> pd.Series | None:
     answer (a parse cannot be trusted to pick). Several in the previous sentence: the one that
     is its subject (or the subject's possessor), if exactly one is.
     """
-    persons = mentions[(mentions["kind"] == "person") & (mentions["end"] <= q.speaker_start)]
-    if persons.empty:
+    persons = [m for m in mentions if m.kind == "person" and m.end <= q.speaker_start]
+    same = [m for m in persons if m.sent_start == q.sent_start]
+    if same:
+        return same[-1] if len({m.entity_id for m in same}) == 1 else None
+    earlier = [m for m in persons
+               if q.sent_start - MAX_PRONOUN_REACH <= m.sent_start < q.sent_start]
+    if not earlier:
         return None
-    same = persons[persons["sent_start"] == q.sent_start]
-    if not same.empty:
-        return same.iloc[-1] if same["entity_id"].nunique() == 1 else None
-    earlier = persons[(persons["sent_start"] < q.sent_start)
-                      & (persons["sent_start"] >= q.sent_start - MAX_PRONOUN_REACH)]
-    if earlier.empty:
-        return None
-    previous = earlier[earlier["sent_start"] == earlier["sent_start"].max()]
-    if previous["entity_id"].nunique() == 1:
-        return previous.iloc[-1]
-    subjects = previous[previous["subj"].isin(["subj", "poss_subj"])]
-    return subjects.iloc[-1] if subjects["entity_id"].nunique() == 1 else None
+    last = max(m.sent_start for m in earlier)
+    previous = [m for m in earlier if m.sent_start == last]
+    if len({m.entity_id for m in previous}) == 1:
+        return previous[-1]
+    subjects = [m for m in previous if m.subj in ("subj", "poss_subj")]
+    return subjects[-1] if len({m.entity_id for m in subjects}) == 1 else None

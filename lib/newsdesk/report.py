@@ -1,4 +1,10 @@
-"""Render the store into an HTML report: papermill runs the notebooks, nbconvert exports them.
+"""Render the store into an HTML report: notebooks run the papermill way, nbconvert exports.
+
+Each page's notebook gets its parameters injected as papermill injects them and is executed
+cell by cell by a real Jupyter kernel (nbclient). Kernels are kept warm: a report starts
+``jobs`` of them (one per CPU by default) and each renders page after page, its namespace
+reset in between (imported modules stay, so a page costs its own work, not a kernel start
+and imports); a kernel that dies is replaced. HTML export is in-process, one exporter each.
 
 A run is written into a hidden staging folder (``.<run>.partial``) and renamed into place when
 complete, so the last good report is never half-overwritten. A run that stops half-way (an
@@ -11,21 +17,26 @@ it) and nothing is fetched, so the folder works when copied or zipped and mailed
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import contextlib
+import copy
 import fcntl
 import html
 import json
 import os
 import platform
 import posixpath
+import queue
 import re
 import shutil
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import nbformat
@@ -119,11 +130,14 @@ def build_report(
     progress: bool = True,
     run_name: str | None = None,
     notes: Sequence[str] = (),
+    jobs: int | None = None,
 ) -> ReportResult:
     """Execute and export every page into ``out/<run>/``, then write the index pages.
 
-    ``<run>/report.log`` records what ran, each page's time and error, and ``notes`` (what
-    the caller did first, e.g. the ingest). Raises ReportError when nothing can be produced.
+    ``jobs`` kernels (default: one per CPU) render pages side by side, each kept warm from
+    page to page. ``<run>/report.log`` records what ran, each page's time and error, and
+    ``notes`` (what the caller did first, e.g. the ingest). Raises ReportError when nothing
+    can be produced.
     """
     started = time.monotonic()
     db = Path(db).resolve()
@@ -131,6 +145,9 @@ def build_report(
     if not db.exists():
         raise ReportError(f"{db}: no store; run `newsdesk ingest PATH --db {db}` first")
     pages = plan_pages(db, profiles=profiles)
+    if jobs is not None and jobs < 1:
+        raise ReportError(f"--jobs must be at least 1 ({jobs})")
+    jobs = max(1, min(jobs or default_jobs(), len(pages)))
     run = run_name or datetime.now().strftime(RUN_FORMAT)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -147,13 +164,17 @@ def build_report(
         log.header(run=run, db=db, out=out, pages=pages, notes=notes)
         failures: dict[str, str] = {}
         try:
-            for page in tqdm(pages, desc="report", unit="page", disable=not progress):
-                page_started = time.monotonic()
-                error = render_page(page, staging, with_code=with_code)
-                log.page(page, time.monotonic() - page_started, error)
-                if error:
-                    failures[page.name] = error
-                    tqdm.write(f"newsdesk: page {page.name} failed: {error}", file=sys.stderr)
+            log.line(f"rendering with {jobs} warm kernel{'s' if jobs > 1 else ''}")
+            with tqdm(total=len(pages), desc="report", unit="page",
+                      disable=not progress) as bar, contextlib.closing(
+                    render_pages(pages, staging, with_code=with_code, jobs=jobs)) as done:
+                for page, seconds, error in done:
+                    log.page(page, seconds, error)
+                    bar.update()
+                    if error:
+                        failures[page.name] = error
+                        tqdm.write(f"newsdesk: page {page.name} failed: {error}",
+                                   file=sys.stderr)
             (staging / "index.html").write_text(
                 run_index_html(run, pages, failures, single_file=single_file), encoding="utf-8")
             if single_file:
@@ -161,7 +182,7 @@ def build_report(
                 log.line("wrote report.html (every page in one file)")
             seconds = time.monotonic() - started
             summary = {"run": run, "pages": len(pages), "failed": sorted(failures),
-                       "seconds": round(seconds, 1)}
+                       "seconds": round(seconds, 1), "jobs": jobs}
             (staging / SUMMARY_FILE).write_text(json.dumps(summary, indent=1), encoding="utf-8")
             log.line(f"finished: {len(pages) - len(failures)} of {len(pages)} pages produced, "
                      f"{len(failures)} failed, in {seconds:.1f} s")
@@ -261,51 +282,372 @@ def recover_stale_runs(out: Path) -> list[Path]:
     return recovered
 
 
-def render_page(page: Page, run_dir: Path, *, with_code: bool = False) -> str | None:
-    """Execute one notebook with papermill and export it; return an error message or None.
+def default_jobs() -> int:
+    """Kernels that render pages side by side: the CPUs this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
 
+
+#: Run before each page in a kernel that has rendered one: a clean namespace (a new IPython
+#: session, so the page's cells count from 1), no figures, pandas' default options, the run
+#: folder as working directory. Imported modules stay: that is what makes the kernel warm.
+_RESET_CODE = """\
+import os as _os, sys as _sys, warnings as _warnings
+_os.chdir({cwd!r})
+if "matplotlib.pyplot" in _sys.modules:
+    _sys.modules["matplotlib.pyplot"].close("all")
+if "pandas" in _sys.modules:
+    with _warnings.catch_warnings():
+        _warnings.simplefilter("ignore")
+        _sys.modules["pandas"].reset_option("all")
+get_ipython().reset(new_session=True)
+"""
+KERNEL_START_TIMEOUT = 120  # seconds
+KERNEL_RESET_TIMEOUT = 60
+
+
+class Kernel:
+    """A Jupyter kernel kept warm across pages, driven from its own event-loop thread.
+
+    ``execute`` runs a notebook's cells in it through nbclient, as papermill does, after
+    resetting what the previous page left. Any thread may call it (one at a time); nbclient
+    never runs on the main thread, so the CLI's signal handlers stay as they are.
+    """
+
+    def __init__(self, cwd: Path, kernel_name: str = "python3") -> None:
+        self.cwd = Path(cwd)
+        self.kernel_name = kernel_name
+        self.km = None
+        self.kc = None
+        self._used = False
+        self._running: concurrent.futures.Future | None = None
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True,
+                                        name=f"newsdesk-kernel-{kernel_name}")
+        self._thread.start()
+
+    def _call(self, coro, timeout: float | None = None):
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
+
+    def execute(self, nb: nbformat.NotebookNode) -> None:
+        """Execute ``nb`` in place; raises nbclient's CellExecutionError at the first cell
+        that fails (its outputs kept in the notebook), DeadKernelError, or CancelledError
+        when ``kill`` stopped it."""
+        self._running = asyncio.run_coroutine_threadsafe(self._execute(nb), self._loop)
+        try:
+            self._running.result()
+        finally:
+            self._running = None
+
+    async def _execute(self, nb: nbformat.NotebookNode) -> None:
+        from nbclient import NotebookClient
+
+        if self.km is None:
+            await self._start()
+        elif self._used:
+            await self._reset()
+        self._used = True
+        client = NotebookClient(nb, km=self.km, kernel_name=self.kernel_name)
+        client.kc = self.kc  # reuse the running kernel and its channels
+        await client.async_execute()
+
+    async def _start(self) -> None:
+        from jupyter_client.manager import AsyncKernelManager
+
+        km = AsyncKernelManager(kernel_name=self.kernel_name)
+        await km.start_kernel(cwd=str(self.cwd), extra_arguments=[
+            "--IPKernelApp.log_level=CRITICAL", "--HistoryManager.hist_file=:memory:"])
+        kc = km.client()
+        kc.start_channels()
+        try:
+            await kc.wait_for_ready(timeout=KERNEL_START_TIMEOUT)
+        except BaseException:
+            kc.stop_channels()
+            await km.shutdown_kernel(now=True)
+            raise
+        kc.allow_stdin = False
+        self.km, self.kc, self._used = km, kc, False
+
+    async def _reset(self) -> None:
+        from nbclient.exceptions import DeadKernelError
+
+        msg_id = self.kc.execute(_RESET_CODE.format(cwd=str(self.cwd)), silent=True,
+                                 store_history=False, allow_stdin=False)
+        deadline = time.monotonic() + KERNEL_RESET_TIMEOUT
+        while True:
+            try:
+                reply = await self.kc.get_shell_msg(timeout=1)
+            except queue.Empty:
+                if not await self.km.is_alive():
+                    raise DeadKernelError("Kernel died") from None
+                if time.monotonic() > deadline:
+                    raise TimeoutError("the kernel did not reset in time") from None
+                continue
+            if reply["parent_header"].get("msg_id") == msg_id:
+                break
+        if reply["content"]["status"] != "ok":
+            content = reply["content"]
+            raise RuntimeError(f"could not reset the kernel: {content.get('ename')}: "
+                               f"{content.get('evalue')}")
+
+    def kill(self) -> None:
+        """Kill the kernel's process and stop the page running in it, at once, from any
+        thread (the run is being abandoned); ``close`` still cleans up."""
+        process = getattr(getattr(self.km, "provisioner", None), "process", None)
+        if process is not None:
+            with contextlib.suppress(OSError):
+                process.kill()
+        running = self._running
+        if running is not None:
+            running.cancel()
+
+    def close(self, *, now: bool = False) -> None:
+        """Shut the kernel down (gracefully unless ``now``) and stop its event-loop thread."""
+        if self._loop.is_closed():
+            return
+        with contextlib.suppress(Exception):
+            self._call(self._stop(now=now), timeout=30)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
+        if not self._thread.is_alive():
+            self._loop.close()
+
+    async def _stop(self, *, now: bool) -> None:
+        current = asyncio.current_task()
+        leftovers = [t for t in asyncio.all_tasks() if t is not current]
+        for task in leftovers:  # what a cancelled page left (nbclient's pollers)
+            task.cancel()
+        await asyncio.gather(*leftovers, return_exceptions=True)
+        km, kc, self.km, self.kc = self.km, self.kc, None, None
+        if kc is not None:
+            kc.stop_channels()
+        if km is not None:
+            try:
+                await km.shutdown_kernel(now=now)
+            except RuntimeError:  # already gone
+                await km.cleanup_resources()
+
+
+class Renderer:
+    """What renders page after page: a warm kernel (started on first use, started again
+    when it dies), the notebooks read once, an HTML exporter set up once. One thread uses a
+    Renderer at a time; a report runs one per job."""
+
+    def __init__(self, run_dir: Path, *, with_code: bool = False) -> None:
+        self.run_dir = Path(run_dir)
+        self.with_code = with_code
+        self._kernel: Kernel | None = None
+        self._notebooks: dict[Path, nbformat.NotebookNode] = {}
+        self._exporters: dict[bool, object] = {}
+
+    def notebook(self, path: Path) -> nbformat.NotebookNode:
+        """A fresh copy of the notebook at ``path`` (read once), ready for papermill."""
+        if path not in self._notebooks:
+            from papermill.iorw import load_notebook_node
+
+            self._notebooks[path] = load_notebook_node(str(path))
+        return copy.deepcopy(self._notebooks[path])
+
+    def kernel(self, kernel_name: str) -> Kernel:
+        if self._kernel is not None and self._kernel.kernel_name != kernel_name:
+            self.discard_kernel()
+        if self._kernel is None:
+            self._kernel = Kernel(self.run_dir, kernel_name)
+        return self._kernel
+
+    def discard_kernel(self, *, now: bool = True) -> None:
+        """Stop the kernel (it died, or is in an unknown state); the next page starts one."""
+        kernel, self._kernel = self._kernel, None
+        if kernel is not None:
+            kernel.close(now=now)
+
+    def kill(self) -> None:
+        """Kill the kernel now, from any thread (the run is being abandoned)."""
+        kernel = self._kernel
+        if kernel is not None:
+            kernel.kill()
+
+    def exporter(self, with_code: bool):
+        if with_code not in self._exporters:
+            self._exporters[with_code] = html_exporter(with_code=with_code)
+        return self._exporters[with_code]
+
+    def close(self) -> None:
+        self.discard_kernel(now=False)
+
+
+def render_page(page: Page, run_dir: Path, *, with_code: bool = False,
+                renderer: Renderer | None = None) -> str | None:
+    """Execute one notebook and export it; return an error message or None.
+
+    The notebook runs as papermill runs it: the page's parameters injected in a cell tagged
+    ``injected-parameters`` after the ``parameters`` cell, every cell executed by a Jupyter
+    kernel (``renderer``'s warm one; without a renderer, a kernel started for this page),
+    and on an error papermill's markers added and the rest of the notebook left unexecuted.
     A failed notebook still gets its HTML page (showing the error) and keeps its executed
     .ipynb beside it.
     """
-    import papermill as pm
+    from nbclient.exceptions import CellExecutionError, DeadKernelError
+    from papermill.exceptions import PapermillExecutionError
+    from papermill.execute import raise_for_execution_errors
+    from papermill.parameterize import parameterize_notebook
 
+    if renderer is None:
+        renderer = Renderer(run_dir, with_code=with_code)
+        try:
+            return render_page(page, run_dir, with_code=with_code, renderer=renderer)
+        finally:
+            renderer.close()
+    source = NOTEBOOKS_DIR / page.notebook
     ipynb = run_dir / f"{page.name}.ipynb"
+    started = datetime.now(UTC)
     error = None
     try:
-        pm.execute_notebook(
-            str(NOTEBOOKS_DIR / page.notebook), str(ipynb), parameters=page.parameters,
-            progress_bar=False, log_output=False, cwd=str(run_dir),
-            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
-        )
-    except pm.PapermillExecutionError as exc:
-        error = f"{exc.ename}: {exc.evalue}"
-    except Exception as exc:  # a kernel that died, a notebook that cannot be read ...
+        nb = parameterize_notebook(renderer.notebook(source), page.parameters)
+    except Exception as exc:  # a notebook that cannot be read
         error = f"{type(exc).__name__}: {exc}"
-        if not ipynb.exists():
-            return error
-    export_html(ipynb, run_dir / f"{page.name}.html", title=page.title,
-                home=_home_link(page.name), with_code=with_code)
+        nb = nbformat.v4.new_notebook()
+    else:
+        nb.metadata.papermill.update(
+            input_path=str(source), output_path=str(ipynb), start_time=started.isoformat(),
+            exception=None)
+        kernel_name = nb.metadata.get("kernelspec", {}).get("name") or "python3"
+        try:
+            renderer.kernel(kernel_name).execute(nb)
+        except CellExecutionError:
+            pass  # its error output is in the notebook: reported just below, as papermill does
+        except DeadKernelError as exc:
+            error = f"the kernel died: {exc}"
+            renderer.discard_kernel()
+        except Exception as exc:  # a kernel that cannot start or be reset ...
+            error = f"{type(exc).__name__}: {exc}"
+            renderer.discard_kernel()
+        if error is None:
+            try:
+                raise_for_execution_errors(nb, str(ipynb))
+            except PapermillExecutionError as exc:
+                error = f"{exc.ename}: {exc.evalue}"
+                nb.metadata.papermill["exception"] = True
+        ended = datetime.now(UTC)
+        nb.metadata.papermill.update(end_time=ended.isoformat(),
+                                     duration=(ended - started).total_seconds())
+    if error is not None and not _has_error_marker(nb):
+        nb.cells.insert(0, _error_cell(error))
+    nbformat.write(nb, ipynb)
+    export_html(nb, run_dir / f"{page.name}.html", title=page.title,
+                home=_home_link(page.name), with_code=with_code,
+                exporter=renderer.exporter(with_code))
     return error
 
 
-def export_html(ipynb: Path, target: Path, *, title: str, home: str, with_code: bool) -> None:
-    """nbconvert HTML (no input cells unless ``with_code``), images inline, nothing remote."""
-    from nbconvert import HTMLExporter
+def _has_error_marker(nb: nbformat.NotebookNode) -> bool:
+    from papermill.execute import ERROR_MARKER_TAG
 
-    exporter = HTMLExporter(
-        template_name="newsdesk",
-        extra_template_basedirs=[str(TEMPLATES_DIR)],
-        exclude_input=not with_code,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-    )
-    notebook = nbformat.read(ipynb, as_version=4)
+    return any(ERROR_MARKER_TAG in c.get("metadata", {}).get("tags", []) for c in nb.cells)
+
+
+def _error_cell(error: str) -> nbformat.NotebookNode:
+    """A marker at the top of a page that could not run, like papermill's."""
+    from papermill.execute import ERROR_MARKER_TAG, ERROR_STYLE
+
+    cell = nbformat.v4.new_markdown_cell(
+        f"<span {ERROR_STYLE}>This page could not be produced: {html.escape(error)}</span>")
+    cell.metadata["tags"] = [ERROR_MARKER_TAG]
+    return cell
+
+
+def render_pages(pages: Sequence[Page], run_dir: Path, *, with_code: bool = False,
+                 jobs: int = 1) -> Iterator[tuple[Page, float, str | None]]:
+    """Render ``pages`` with ``jobs`` warm kernels side by side; yield (page, seconds,
+    error) as each is done. An exception that is not a page's error (a full disk) stops the
+    run and is raised here; closing the generator early stops the kernels at once."""
+    jobs = max(1, min(jobs, len(pages)))
+    todo: queue.SimpleQueue = queue.SimpleQueue()
+    for page in pages:
+        todo.put(page)
+    done: queue.SimpleQueue = queue.SimpleQueue()
+    abandoned = threading.Event()
+    renderers = [Renderer(run_dir, with_code=with_code) for _ in range(jobs)]
+
+    def work(renderer: Renderer) -> None:
+        try:
+            while not abandoned.is_set():
+                try:
+                    page = todo.get_nowait()
+                except queue.Empty:
+                    break
+                started = time.monotonic()
+                error = render_page(page, run_dir, with_code=with_code, renderer=renderer)
+                done.put((page, time.monotonic() - started, error))
+        except BaseException as exc:  # not a page's error: the run cannot go on
+            done.put(exc)
+        finally:
+            if abandoned.is_set():
+                renderer.discard_kernel()  # at once
+            else:
+                renderer.close()
+
+    threads = [threading.Thread(target=work, args=(r,), daemon=True,
+                                name=f"newsdesk-report-{i}") for i, r in enumerate(renderers)]
+    for thread in threads:
+        thread.start()
+    finished = False
+    try:
+        for _ in pages:
+            while True:
+                try:
+                    item = done.get(timeout=0.5)  # a short wait, so signals are handled
+                    break
+                except queue.Empty:
+                    if not any(t.is_alive() for t in threads) and done.empty():
+                        raise RuntimeError("the report's workers stopped unexpectedly")
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+        finished = True
+    finally:
+        if not finished:
+            abandoned.set()
+            for renderer in renderers:
+                renderer.kill()
+        for thread in threads:
+            thread.join(timeout=60 if finished else 10)
+
+
+def export_html(ipynb: Path | nbformat.NotebookNode, target: Path, *, title: str, home: str,
+                with_code: bool, exporter=None) -> None:
+    """nbconvert HTML (no input cells unless ``with_code``), images inline, nothing remote.
+
+    ``ipynb`` is an executed notebook or its file; ``exporter`` one from ``html_exporter``
+    (made here when not given)."""
+    if exporter is None:
+        exporter = html_exporter(with_code=with_code)
+    if isinstance(ipynb, nbformat.NotebookNode):
+        notebook = copy.copy(ipynb)
+        notebook.metadata = copy.copy(ipynb.metadata)
+    else:
+        notebook = nbformat.read(ipynb, as_version=4)
     notebook.metadata["title"] = title
     body, _ = exporter.from_notebook_node(
         notebook,
         resources={"metadata": {"name": title}, "newsdesk_home": home, "newsdesk_csp": CSP},
     )
     target.write_text(body, encoding="utf-8")
+
+
+def html_exporter(*, with_code: bool = False):
+    """The nbconvert HTMLExporter of report pages (template and styles loaded once)."""
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(
+        template_name="newsdesk",
+        extra_template_basedirs=[str(TEMPLATES_DIR)],
+        exclude_input=not with_code,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
 
 
 def _home_link(name: str) -> str:

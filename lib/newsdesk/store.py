@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -250,6 +251,27 @@ class Store:
             self._rollback()
             raise
 
+    def write_articles(self, records: list[ArticleRecord]) -> None:
+        """Replace several articles and their per-article rows in one transaction (all or
+        none): as crash-safe as one at a time, and far cheaper per article."""
+        if not records:
+            return
+        ids = [r.row["article_id"] for r in records]
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for table in ("articles", *PER_ARTICLE_TABLES):
+                con.execute(f"DELETE FROM {table} WHERE list_contains(?, article_id)", [ids])
+            self._insert("articles", pd.DataFrame([r.row for r in records]))
+            for table in PER_ARTICLE_TABLES:
+                frames = [getattr(r, table) for r in records if not getattr(r, table).empty]
+                if frames:
+                    self._insert(table, pd.concat(frames, ignore_index=True))
+            con.execute("COMMIT")
+        except Exception:
+            self._rollback()
+            raise
+
     def replace_resolved(self, tables: dict[str, pd.DataFrame]) -> None:
         """Swap in the corpus-level tables (mentions, entities, roles, places) at once."""
         con = self.con
@@ -383,11 +405,62 @@ def to_records_json(frame: pd.DataFrame) -> str:
     )
 
 
+def _store_stamp(path: Path) -> tuple:
+    """What changes when a store is written: inode, size and mtime of the file and its WAL."""
+    stamp = []
+    for file in (path, path.with_name(path.name + ".wal")):
+        try:
+            st = file.stat()
+        except FileNotFoundError:
+            stamp.append(None)
+        else:
+            stamp.append((st.st_ino, st.st_size, st.st_mtime_ns))
+    return tuple(stamp)
+
+
+class _Loaded:
+    """A table as read once from a store, and where each article's rows are in it."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+        self._positions: dict | None = None
+
+    def of_article(self, article_id: str) -> pd.DataFrame:
+        if self._positions is None:
+            self._positions = self.frame.groupby("article_id", sort=False).indices
+        return self.frame.iloc[self._positions.get(article_id, [])]
+
+
+#: Tables read per process, shared by every Workbook of the same store while its file is
+#: unchanged (path -> (stamp, {table: _Loaded})): a kernel that renders 500 article pages
+#: reads the store once, and a store written since is read again. The newest few stores.
+_SHARED: dict[Path, tuple[tuple, dict[str, _Loaded]]] = {}
+_SHARED_STORES = 4
+_SHARED_LOCK = threading.Lock()
+#: Whole tables behind the per-article reads (Workbook.article, timex, removed).
+_ARTICLE_TABLES = {
+    "article_rows": "SELECT * FROM articles ORDER BY article_id",
+    "timex_rows": 'SELECT article_id, start, "end", text, label, sentence FROM raw_timex '
+                  "ORDER BY article_id, start",
+    "removed_rows": 'SELECT article_id, start, "end", reason, text FROM removed '
+                    "ORDER BY article_id, start",
+}
+
+
+def _missing_to_none(value: object) -> object:
+    if value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value):
+        return None
+    return value
+
+
 class Workbook:
     """Read-only access to a store for notebooks: DataFrames loaded on first use.
 
     Each read opens and closes its own read-only connection, so an open notebook never
-    holds a lock that would block the next ingest.
+    holds a lock that would block the next ingest. Tables are read once per process and
+    store version (its file's size and modification time) and shared by the Workbooks of
+    that store: each Workbook gets its own copy-on-write view, so changing one in a notebook
+    changes nothing for the next. Per-article reads are lookups in those tables.
     """
 
     def __init__(self, path: str | Path = DEFAULT_DB) -> None:
@@ -397,15 +470,36 @@ class Workbook:
                 f"{self.path}: no store here yet; run `newsdesk ingest PATH --db {self.path}`"
             )
         self._cache: dict[str, pd.DataFrame] = {}
+        self._loaded: dict[str, _Loaded] = {}
 
     def _read(self, sql: str, params: Iterable | None = None) -> pd.DataFrame:
         with Store(self.path, read_only=True) as store:
             return store.query(sql, params)
 
+    def _load(self, name: str) -> _Loaded:
+        """Table ``name`` as this Workbook first saw it, read once per process and version."""
+        if name not in self._loaded:
+            key = self.path.resolve()
+            stamp = _store_stamp(key)  # before reading: a write during the read re-reads
+            with _SHARED_LOCK:
+                entry = _SHARED.get(key)
+                if entry is None or entry[0] != stamp:
+                    entry = _SHARED[key] = (stamp, {})
+                _SHARED[key] = _SHARED.pop(key)  # newest last
+                while len(_SHARED) > _SHARED_STORES:
+                    del _SHARED[next(iter(_SHARED))]
+            tables = entry[1]
+            if name not in tables:
+                with Store(self.path, read_only=True) as store:
+                    frame = (store.query(_ARTICLE_TABLES[name]) if name in _ARTICLE_TABLES
+                             else store.table(name))
+                tables[name] = _Loaded(frame)
+            self._loaded[name] = tables[name]
+        return self._loaded[name]
+
     def _table(self, name: str) -> pd.DataFrame:
         if name not in self._cache:
-            with Store(self.path, read_only=True) as store:
-                self._cache[name] = store.table(name)
+            self._cache[name] = self._load(name).frame.copy(deep=False)
         return self._cache[name]
 
     @property
@@ -434,14 +528,14 @@ class Workbook:
         """One article's row with its text (the first article when ``article_id`` is empty)."""
         if not article_id:
             article_id = self.articles["article_id"].iloc[0]
-        rows = self._read("SELECT * FROM articles WHERE article_id = ?", [article_id])
+        rows = self._load("article_rows").of_article(article_id)
         if rows.empty:
             known = ", ".join(self.articles["article_id"].head(10))
             raise KeyError(f"no article '{article_id}' in {self.path} (first ids: {known})")
-        return rows.iloc[0].to_dict()
+        return {k: _missing_to_none(v) for k, v in rows.iloc[0].to_dict().items()}
 
     def article_mentions(self, article_id: str) -> pd.DataFrame:
-        return self.mentions[self.mentions["article_id"] == article_id]
+        return self._load("mentions").of_article(article_id)
 
     def previous_snapshot(self) -> tuple[str | None, pd.DataFrame, pd.DataFrame]:
         """The last report run's snapshot: (run, entities, quotes); (None, empty, empty)
@@ -459,7 +553,7 @@ class Workbook:
         return run, entities, quotes
 
     def article_quotes(self, article_id: str) -> pd.DataFrame:
-        return self.quotes[self.quotes["article_id"] == article_id]
+        return self._load("quotes").of_article(article_id)
 
     @property
     def quotes(self) -> pd.DataFrame:
@@ -474,14 +568,10 @@ class Workbook:
                 "FROM raw_timex t JOIN articles a USING (article_id) WHERE a.status = 'ok' "
                 "ORDER BY t.article_id, t.start"
             )
-        return self._read(
-            'SELECT start, "end", text, label, sentence FROM raw_timex WHERE article_id = ? '
-            "ORDER BY start", [article_id]
-        )
+        rows = self._load("timex_rows").of_article(article_id)
+        return rows.drop(columns="article_id").reset_index(drop=True)
 
     def removed(self, article_id: str) -> pd.DataFrame:
         """What was taken out of the article as page furniture, and why."""
-        return self._read(
-            'SELECT start, "end", reason, text FROM removed WHERE article_id = ? '
-            "ORDER BY start", [article_id]
-        )
+        rows = self._load("removed_rows").of_article(article_id)
+        return rows.drop(columns="article_id").reset_index(drop=True)
