@@ -146,6 +146,8 @@ def attempt(label: str, command: list[str], *, accept: tuple[int, ...] = (0,)) -
         run.attempts = 2
     run.accept = accept
     status = "ok" if run.returncode == 0 else f"FAILED (exit {run.returncode})"
+    if run.returncode and run.ok:
+        status = f"exit {run.returncode}, time counted"
     log(f"{label}: {run.seconds:.2f}s, peak {run.peak_mib:.0f} MiB, {status}")
     if run.returncode != 0:
         log(tail(run.output))
@@ -340,6 +342,9 @@ def write_results(out: Path, corpora: list[Corpus], reports: list[Report], *, mo
     for c in corpora:
         for label, runs in (("bare", c.bare), ("ingest", c.ingest), ("second ingest", c.second)):
             lines.append(f"- {c.name} {label}: " + ", ".join(map(describe, runs)))
+        pairs = [f"{i.seconds / b.seconds:.2f}" for b, i in zip(c.bare, c.ingest, strict=False)
+                 if b.ok and i.ok]
+        lines.append(f"- {c.name} ingest/bare of each bare-then-ingest pair: {', '.join(pairs)}")
     for r in reports:
         lines.append(f"- {r.name} report: " + ", ".join(map(describe, r.runs)))
     if notes:
@@ -494,7 +499,7 @@ def main(argv: list[str] | None = None) -> int:
         notes.append(f"- {name} {label} failed (exit {run.returncode}), left out of the "
                      f"medians:\n\n```\n{run.output.strip()[-1500:]}\n```")
     for r in reports:
-        for run in r.runs:
+        for run in r.runs[:1] if all(x.returncode == 1 for x in r.runs) else r.runs:
             if run.ok and run.returncode:
                 notes.append(f"- {r.name} report exited {run.returncode} (a page failed; its "
                              f"time counts):\n\n```\n{run.output.strip()[-800:]}\n```")

