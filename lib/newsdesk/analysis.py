@@ -284,8 +284,9 @@ def article_quotes(quotes: pd.DataFrame) -> pd.DataFrame:
     """One article's quotes in text order: speaker, quote, cue, direct or reported."""
     frame = quotes.sort_values("start")
     table = pd.DataFrame({
-        "speaker": [_speaker_label(s, a) for s, a in zip(frame["speaker"], frame["anonymous"],
-                                                         strict=True)],
+        "speaker": [_speaker_label(s, a, k) for s, a, k in zip(
+            frame["speaker"], frame["anonymous"], frame.get("speaker_kind", frame["anonymous"]),
+            strict=True)],
         "quote": frame["quote"],
         "cue": frame["cue"],
         "kind": frame["kind"].map(KIND_LABELS),
@@ -293,9 +294,11 @@ def article_quotes(quotes: pd.DataFrame) -> pd.DataFrame:
     return _blank(table.reset_index(drop=True))
 
 
-def _speaker_label(speaker: object, anonymous: object) -> str:
+def _speaker_label(speaker: object, anonymous: object, kind: object = None) -> str:
     if not isinstance(speaker, str) or not speaker:
         return "(unattributed)"
+    if kind == "unresolved":  # a pronoun the text leaves in doubt
+        return f"{speaker} (not resolved)"
     return f"{speaker} (anonymous)" if bool(anonymous) else speaker
 
 
