@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 from tqdm.auto import tqdm
 
 from newsdesk import entities, places, quality
@@ -56,19 +55,21 @@ from newsdesk.nlp import (
     require_model,
 )
 from newsdesk.quotes import resolve_quotes
-from newsdesk.store import ArticleRecord, Store, Workbook, disk_full_error, is_disk_full, now
+from newsdesk.store import (
+    PER_ARTICLE_COLUMNS,
+    ArticleRecord,
+    Store,
+    Workbook,
+    disk_full_error,
+    is_disk_full,
+    now,
+)
 
-SENTENCE_COLUMNS = ["article_id", "start", "end"]
-REMOVED_COLUMNS = ["article_id", "start", "end", "text", "reason"]
-RAW_COLUMNS = [
-    "article_id", "start", "end", "text", "label", "sentence", "sent_start", "sent_end",
-    "in_title", "in_heading", "subj",
-]
-QUOTE_COLUMNS = [
-    "article_id", "start", "end", "kind", "cue", "speaker_type", "speaker_text",
-    "speaker_start", "speaker_end", "sent_start", "quote", "sentence",
-]
-ROLE_COLUMNS = ["article_id", "start", "end", "role", "role_start", "role_end", "source"]
+SENTENCE_COLUMNS = PER_ARTICLE_COLUMNS["sentences"]
+REMOVED_COLUMNS = PER_ARTICLE_COLUMNS["removed"]
+RAW_COLUMNS = PER_ARTICLE_COLUMNS["raw_mentions"]
+QUOTE_COLUMNS = PER_ARTICLE_COLUMNS["raw_quotes"]
+ROLE_COLUMNS = PER_ARTICLE_COLUMNS["raw_roles"]
 #: Statuses of articles that could not be read as articles: a run that writes one exits 1.
 FAILED_STATUSES = frozenset({"empty", "binary", "too_large", "missing", "unreadable"})
 #: From this many articles on, the NLP runs on every core by default (below, the start-up of
@@ -357,47 +358,28 @@ def _record(
     status: str = "ok",
     notes: tuple[str, ...] = (),
 ) -> ArticleRecord:
-    """The rows of one article: its metadata row and its per-article NLP tables."""
+    """The rows of one article: its metadata row and its per-article NLP rows (as tuples in
+    ``store.PER_ARTICLE_COLUMNS`` order)."""
     row = _full_row(article, cleaned, fp, status, notes)
     text, aid = article.text, article.article_id
-    mentions = annotation.mentions if annotation else ()
-    raw = pd.DataFrame(
-        [
-            {
-                "article_id": aid, "start": m.start, "end": m.end, "text": m.text,
-                "label": m.label, "sentence": text[m.sent_start : m.sent_end],
-                "sent_start": m.sent_start, "sent_end": m.sent_end, "in_title": m.in_title,
-                "in_heading": m.in_heading, "subj": m.subj,
-            }
-            for m in mentions
-        ],
-        columns=RAW_COLUMNS,
+    a = annotation or Annotation(aid, (), ())
+    sentence_end = dict(a.sentences)
+    return ArticleRecord(
+        row=row,
+        raw_mentions=[(aid, m.start, m.end, m.text, m.label, text[m.sent_start : m.sent_end],
+                       m.sent_start, m.sent_end, m.in_title, m.in_heading, m.subj)
+                      for m in a.mentions],
+        raw_roles=[(aid, r.start, r.end, r.role, r.role_start, r.role_end, r.source)
+                   for r in a.roles],
+        raw_quotes=[(aid, q.start, q.end, q.kind, q.cue, q.speaker_type, q.speaker_text,
+                     q.speaker_start, q.speaker_end, q.sent_start, text[q.start : q.end],
+                     text[q.sent_start : max(sentence_end.get(q.sent_start, q.end), q.end)])
+                    for q in a.quotes],
+        raw_timex=[(aid, t.start, t.end, t.text, t.label, text[t.sent_start : t.sent_end])
+                   for t in a.timex],
+        sentences=[(aid, s, e) for s, e in a.sentences],
+        removed=[(aid, r.start, r.end, r.text, r.reason) for r in cleaned.removed],
     )
-    roles = pd.DataFrame(
-        [(aid, r.start, r.end, r.role, r.role_start, r.role_end, r.source)
-         for r in (annotation.roles if annotation else ())],
-        columns=ROLE_COLUMNS,
-    )
-    sentence_spans = annotation.sentences if annotation else ()
-    sentences = pd.DataFrame([(aid, s, e) for s, e in sentence_spans], columns=SENTENCE_COLUMNS)
-    sentence_end = dict(sentence_spans)
-    quotes = pd.DataFrame(
-        [(aid, q.start, q.end, q.kind, q.cue, q.speaker_type, q.speaker_text, q.speaker_start,
-          q.speaker_end, q.sent_start, text[q.start : q.end],
-          text[q.sent_start : max(sentence_end.get(q.sent_start, q.end), q.end)])
-         for q in (annotation.quotes if annotation else ())],
-        columns=QUOTE_COLUMNS,
-    )
-    removed = pd.DataFrame(
-        [(aid, r.start, r.end, r.text, r.reason) for r in cleaned.removed],
-        columns=REMOVED_COLUMNS,
-    )
-    timex = pd.DataFrame(
-        [(aid, t.start, t.end, t.text, t.label, text[t.sent_start : t.sent_end])
-         for t in (annotation.timex if annotation else ())],
-        columns=["article_id", "start", "end", "text", "label", "sentence"],
-    )
-    return ArticleRecord(row, raw, roles, quotes, timex, sentences, removed)
 
 
 def _full_row(article: Article, cleaned: Cleaned, fp: str, status: str,

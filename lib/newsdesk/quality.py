@@ -94,7 +94,9 @@ def detect_language(text: str) -> Language | None:
     letters = [c for c in text if c.isalpha()]
     if not letters:
         return None
-    scripts = Counter(_script(c) for c in letters)
+    # ASCII letters are Latin: look up the Unicode name of the others only.
+    scripts = Counter(_script(c) for c in letters if not c.isascii())
+    scripts["LATIN"] += sum(c.isascii() for c in letters)
     script, count = scripts.most_common(1)[0]
     words = [w.lower() for w in _WORD.findall(text)]
     lists = _stop_words()
@@ -120,11 +122,13 @@ def _scores(words: Sequence[str], lists: dict[str, frozenset[str]], *,
             exclude_latin: bool = False) -> list[tuple[str, float]]:
     if not words:
         return []
+    counts = Counter(words)
     scores = []
     for code, stop in lists.items():
         if exclude_latin and code not in NON_LATIN:
             continue
-        scores.append((code, sum(w in stop for w in words) / len(words)))
+        hits = sum(n for w, n in counts.items() if w in stop)
+        scores.append((code, hits / len(words)))
     return sorted(scores, key=lambda s: (-s[1], s[0]))
 
 

@@ -146,16 +146,19 @@ def _cue_outside(sent: Span, covered: set[int]) -> Token | None:
 
 
 def _reported(doc: Doc, direct: list[tuple[int, int]]) -> Iterator[RawQuote]:
-    for token in doc:
-        if token.pos_ == "VERB" and cue_lemma(token):
+    words = [t.lower_ for t in doc]
+    for i, lower in enumerate(words):  # only the few candidate tokens are looked at closely
+        if lower in CUE_FORMS:
+            token = doc[i]
+            if token.pos_ != "VERB" or not cue_lemma(token):
+                continue
             clause = _complement(token)
             if clause is not None and not _inside_direct(clause, direct):
                 start, end = _trim(clause)
                 if end - start >= 12:
                     yield _quote(doc, start, end, "indirect", token, token.sent)
-        elif token.lower_ == "according" and token.nbor(1).lower_ == "to" if (
-                token.i + 1 < len(doc)) else False:
-            quote = _according_to(doc, token)
+        elif lower == "according" and i + 1 < len(words) and words[i + 1] == "to":
+            quote = _according_to(doc, doc[i])
             if quote is not None:
                 yield quote
 

@@ -97,12 +97,39 @@ MIGRATIONS = (
 PER_ARTICLE_TABLES = (
     "raw_mentions", "raw_roles", "raw_quotes", "raw_timex", "sentences", "removed",
 )
+#: The columns of the per-article tables, in the order their rows are given as tuples.
+PER_ARTICLE_COLUMNS: dict[str, list[str]] = {
+    "raw_mentions": ["article_id", "start", "end", "text", "label", "sentence", "sent_start",
+                     "sent_end", "in_title", "in_heading", "subj"],
+    "raw_roles": ["article_id", "start", "end", "role", "role_start", "role_end", "source"],
+    "raw_quotes": ["article_id", "start", "end", "kind", "cue", "speaker_type",
+                   "speaker_text", "speaker_start", "speaker_end", "sent_start", "quote",
+                   "sentence"],
+    "raw_timex": ["article_id", "start", "end", "text", "label", "sentence"],
+    "sentences": ["article_id", "start", "end"],
+    "removed": ["article_id", "start", "end", "text", "reason"],
+}
 RESOLVED_TABLES = ("mentions", "entities", "roles", "places", "quotes")
 EXPORT_TABLES = ("articles", "entities", "mentions", "quotes", "roles", "places")
 ARTICLE_COLUMNS = [
     "article_id", "path", "title", "source", "url", "published", "published_precision",
     "date_basis", "words", "status", "problems",
 ]
+
+
+Rows = pd.DataFrame | list[tuple]
+
+
+def _rows_frame(table: str, parts: list[Rows]) -> pd.DataFrame:
+    """One DataFrame of a per-article table from its parts: DataFrames or lists of row
+    tuples (what ingest workers send: far cheaper to build and to pickle)."""
+    frames = [p for p in parts if isinstance(p, pd.DataFrame) and not p.empty]
+    rows = [row for p in parts if not isinstance(p, pd.DataFrame) for row in p]
+    if rows:
+        frames.append(pd.DataFrame(rows, columns=PER_ARTICLE_COLUMNS[table]))
+    if not frames:
+        return pd.DataFrame(columns=PER_ARTICLE_COLUMNS[table])
+    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
 
 
 class StoreError(RuntimeError):
@@ -133,15 +160,17 @@ def disk_full_error(path: Path, exc: BaseException) -> StoreError:
 
 @dataclass(frozen=True)
 class ArticleRecord:
-    """Everything written for one article in one transaction."""
+    """Everything written for one article in one transaction: its ``articles`` row and the
+    rows of each per-article table, as a DataFrame or as tuples in PER_ARTICLE_COLUMNS
+    order."""
 
     row: dict
-    raw_mentions: pd.DataFrame
-    raw_roles: pd.DataFrame
-    raw_quotes: pd.DataFrame
-    raw_timex: pd.DataFrame
-    sentences: pd.DataFrame
-    removed: pd.DataFrame
+    raw_mentions: Rows
+    raw_roles: Rows
+    raw_quotes: Rows
+    raw_timex: Rows
+    sentences: Rows
+    removed: Rows
 
 
 class Store:
@@ -245,7 +274,7 @@ class Store:
                 con.execute(f"DELETE FROM {table} WHERE article_id = ?", [aid])
             self._insert("articles", pd.DataFrame([record.row]))
             for table in PER_ARTICLE_TABLES:
-                self._insert(table, getattr(record, table))
+                self._insert(table, _rows_frame(table, [getattr(record, table)]))
             con.execute("COMMIT")
         except Exception:
             self._rollback()
@@ -264,9 +293,7 @@ class Store:
                 con.execute(f"DELETE FROM {table} WHERE list_contains(?, article_id)", [ids])
             self._insert("articles", pd.DataFrame([r.row for r in records]))
             for table in PER_ARTICLE_TABLES:
-                frames = [getattr(r, table) for r in records if not getattr(r, table).empty]
-                if frames:
-                    self._insert(table, pd.concat(frames, ignore_index=True))
+                self._insert(table, _rows_frame(table, [getattr(r, table) for r in records]))
             con.execute("COMMIT")
         except Exception:
             self._rollback()
