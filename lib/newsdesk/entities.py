@@ -7,7 +7,7 @@ the packaged gazetteer (``places``) and the analyst's overrides (``data/aliases.
 
 Steps, each explainable from the output:
 
-1. Clean each mention's span: cut possessives ("Dmitriev's Role" -> "Dmitriev"), leading
+1. Clean each mention's span: cut possessives ("Novak's Role" -> "Novak"), leading
    titles ("President X"), "the"; split place compounds ("U.S.-Russia" -> two places). Spans
    stay exact: ``text[start:end]`` is always the mention.
 2. In title-case headings capitalisation is no evidence: keep only names the body confirms.
@@ -160,8 +160,8 @@ def normalize_name(text: str) -> str:
 
 
 def translit_key(name: str) -> str:
-    """A key under which transliteration variants agree: Dmitriyev/Dmitriev, Zelenskyy/
-    Zelensky/Zelenskiy, Mohammed/Muhammad stay apart (vowels kept), doubled letters fold."""
+    """A key under which transliteration variants agree: Grigoriyev/Grigoriev, Zelenskyy/
+    Zelensky/Zelenskiy; Mohammed/Muhammad stay apart (vowels kept); doubled letters fold."""
     key = re.sub(r"[^a-z ]", "", _fold(name).replace("-", " "))
     key = re.sub(r"(?<=[a-z])(iy|yi|ii|yy|ij)(?=[a-z]|\b)", "i", key)
     key = re.sub(r"(?<=[a-z])y\b", "i", key)

@@ -266,8 +266,8 @@ _TITLE_DEPS = frozenset({"compound", "amod", "nmod", "poss", "nn", "npadvmod"})
 
 
 def doc_roles(doc: Doc, *, offset: int = 0) -> Iterator[RawRole]:
-    """Roles of PERSON mentions: "Kremlin spokesman Dmitry Peskov" (title) and "Kirill
-    Dmitriev, head of the fund, ..." (appositive). Needs the parser; nothing without it."""
+    """Roles of PERSON mentions: "government spokesman Jan Novak" (title) and "Anna
+    Kowalska, head of the fund, ..." (appositive). Needs the parser; nothing without it."""
     if not doc.has_annotation("DEP"):
         return
     for ent in doc.ents:
@@ -305,7 +305,7 @@ def _title_span(ent):
     if not any(t.pos_ in ("NOUN", "PROPN") and t.i not in inside for t in span):
         return None
     if all(t.ent_type_ and t.ent_type_ != "NORP" for t in span if t.is_alpha):
-        return None  # only other names before this one ("Trump Steve Witkoff"): no title
+        return None  # only other names before this one ("Smith John Doe"): no title
     return span
 
 

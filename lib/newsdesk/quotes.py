@@ -265,7 +265,7 @@ def _quote(doc: Doc, start: int, end: int, kind: str, cue: Token, sent: Span) ->
 
 def _subject_of(verb: Token) -> Token | None:
     """The verb's subject, climbing through conjunctions and adverbial clauses ("Putin said
-    ..., while dismissing ..."; "Witkoff acknowledged ..., stating ...")."""
+    ..., while dismissing ..."; "Smith acknowledged ..., stating ...")."""
     token = verb
     for _ in range(4):
         for child in token.children:
@@ -288,7 +288,7 @@ def _speaker_phrase(head: Token, *, prefer_entity: bool = False) -> tuple[str, s
     if head.lower_ in _PRONOUNS and head.pos_ == "PRON":
         return "pronoun", head.text, head.idx, head.idx + len(head)
     ents = [e for e in doc.ents if e.start <= head.i < e.end]
-    if not ents:  # "Ukraine's top negotiator Rustem Umerov said": the name is an appositive
+    if not ents:  # "the country's top negotiator Jan Novak said": the name is an appositive
         for child in head.children:
             if child.dep_ == "appos":
                 ents = [e for e in doc.ents if e.start <= child.i < e.end
