@@ -62,3 +62,13 @@ def language() -> str:
     """The language of the articles the pipeline is for (ISO 639-1): ``$NEWSDESK_LANGUAGE`` or
     English. Articles detected in another language are kept but not parsed."""
     return os.environ.get("NEWSDESK_LANGUAGE", "").strip().lower() or "en"
+
+
+#: DuckDB's memory limit for a store opened to write (ingest): beyond it, its joins,
+#: aggregates and temporary tables spill to ``<store>.tmp`` on disk.
+DEFAULT_DB_MEMORY = "512MB"
+
+
+def db_memory() -> str:
+    """``$NEWSDESK_DB_MEMORY`` (a DuckDB size, e.g. ``2GB``) or ``DEFAULT_DB_MEMORY``."""
+    return os.environ.get("NEWSDESK_DB_MEMORY", "").strip() or DEFAULT_DB_MEMORY

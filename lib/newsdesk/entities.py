@@ -1,7 +1,9 @@
 """Corpus-level entity resolution: raw NER mentions in, one canonical entity per real actor out.
 
 Recomputed over the whole store on every run (it is cheap), so a new article can change how
-old mentions are merged and counts stay consistent. Pure functions over DataFrames; the only
+old mentions are merged and counts stay consistent. This module holds the rules, as pure
+functions of a mention, a batch of mentions or a name; ``resolution`` runs them over a whole
+store in bounded batches through DuckDB (``resolve`` does the same for DataFrames). The only
 knowledge used is the corpus itself, general rules (titles, possessives, transliteration),
 the packaged gazetteer (``places``) and the analyst's overrides (``data/aliases.yml``).
 
@@ -25,8 +27,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import pandas as pd
 
@@ -231,20 +234,29 @@ def prepare_mentions(raw: pd.DataFrame) -> pd.DataFrame:
     """Step 1: cleaned spans (exact offsets), titles kept aside, place compounds split."""
     rows = []
     for m in raw.itertuples(index=False):
-        pieces = split_compound(m.text) if m.label in ("GPE", "LOC", "NORP", "ORG") else None
-        for s0, e0 in pieces or [(0, len(m.text))]:
-            sub = m.text[s0:e0]
-            s1, e1, title = clean_span(sub, "GPE" if pieces else m.label)
-            if e1 - s1 < 2 or not any(c.isalpha() for c in sub[s1:e1]):
-                continue
+        for start, end, text, label, title, title_at in span_pieces(m.text, m.label):
             rows.append((
-                m.article_id, m.start + s0 + s1, m.start + s0 + e1, sub[s1:e1],
-                "GPE" if pieces else m.label, m.sentence, _sent_start(m), bool(m.in_title),
-                bool(getattr(m, "in_heading", False)), title,
-                m.start + s0 + sub.find(title) if title else -1,
-                getattr(m, "subj", "") or "",
+                m.article_id, m.start + start, m.start + end, text, label, m.sentence,
+                _sent_start(m), bool(m.in_title), bool(getattr(m, "in_heading", False)),
+                title, m.start + title_at if title else -1, getattr(m, "subj", "") or "",
             ))
     return pd.DataFrame(rows, columns=PREPARED_COLUMNS)
+
+
+@lru_cache(maxsize=1 << 16)
+def span_pieces(text: str, label: str) -> tuple[tuple[int, int, str, str, str, int], ...]:
+    """The cleaned mentions a raw span gives, offsets relative to it: (start, end, text,
+    label, title cut from it, where the title starts)."""
+    pieces = split_compound(text) if label in ("GPE", "LOC", "NORP", "ORG") else None
+    out = []
+    for s0, e0 in pieces or [(0, len(text))]:
+        sub = text[s0:e0]
+        s1, e1, title = clean_span(sub, "GPE" if pieces else label)
+        if e1 - s1 < 2 or not any(c.isalpha() for c in sub[s1:e1]):
+            continue
+        out.append((s0 + s1, s0 + e1, sub[s1:e1], "GPE" if pieces else label, title,
+                    s0 + sub.find(title) if title else -1))
+    return tuple(out)
 
 
 def _sent_start(m) -> int:
@@ -257,50 +269,44 @@ def _sent_start(m) -> int:
 
 
 # -- step 2: headings --------------------------------------------------------------------------
-def confirm_headings(mentions: pd.DataFrame) -> pd.DataFrame:
-    """Keep heading mentions that the body confirms; look inside the others for names that
-    it does ("Kremlin Assembles Negotiation Team For US Talks" -> Kremlin, US)."""
-    body = mentions[~mentions["in_heading"]]
-    confirmed: dict[str, str] = {}
-    for text, label in zip(body["text"], body["label"], strict=True):
-        confirmed.setdefault(_fold(normalize_name(text)), label)
-    keep = []
-    for m in mentions.itertuples(index=False):
-        if not m.in_heading:
-            keep.append(m._asdict())
+def heading_runs(text: str) -> Iterator[tuple[int, int, int, int, str, str]]:
+    """Word runs of a heading mention, longest first: (first word, words, start, end, part,
+    folded name), ``start``/``end`` relative to ``text``; runs that cannot be a name skipped."""
+    words = list(re.finditer(r"[^\s]+", text))
+    for size in range(len(words) - 1, 0, -1):
+        for i in range(len(words) - size + 1):
+            s, e = words[i].start(), words[i + size - 1].end()
+            s1, e1, _ = clean_span(text[s:e], "ORG")
+            part = text[s + s1 : s + e1]
+            if part[:1].isupper() and len(part) >= 2:
+                yield i, size, s + s1, s + e1, part, _fold(normalize_name(part))
+
+
+def heading_candidates(text: str) -> set[str]:
+    """Every folded name a heading mention could be confirmed by: itself and its runs."""
+    return {_fold(normalize_name(text))} | {run[5] for run in heading_runs(text)}
+
+
+def confirm_heading(m, confirmed: Mapping[str, str]) -> list[dict]:
+    """A heading mention kept whole when the body confirms it (or it names a known place),
+    else the longest word runs inside it that the body confirms ("Kremlin Assembles
+    Negotiation Team For US Talks" -> Kremlin, US); ``confirmed``: folded name -> label."""
+    if _fold(normalize_name(m.text)) in confirmed or _is_place_name(m.text):
+        return [m._asdict()]
+    found, taken = [], set()
+    for i, size, s, e, part, folded in heading_runs(m.text):
+        if taken & set(range(i, i + size)):
             continue
-        folded = _fold(normalize_name(m.text))
-        if folded in confirmed or _is_place_name(m.text):
-            keep.append(m._asdict())
-            continue
-        keep.extend(_confirmed_parts(m, confirmed))
-    return pd.DataFrame(keep, columns=mentions.columns)
+        label = confirmed.get(folded) or ("GPE" if _is_place_name(part) else None)
+        if label:
+            taken |= set(range(i, i + size))
+            found.append({**m._asdict(), "start": m.start + s, "end": m.start + e,
+                          "text": part, "label": label})
+    return found
 
 
 def _is_place_name(text: str) -> bool:
     return places.canonical_place_name(text) is not None
-
-
-def _confirmed_parts(m, confirmed: Mapping[str, str]) -> list[dict]:
-    """The longest word runs inside a heading mention that are names the body confirms."""
-    words = list(re.finditer(r"[^\s]+", m.text))
-    found, taken = [], set()
-    for size in range(len(words) - 1, 0, -1):
-        for i in range(len(words) - size + 1):
-            if taken & set(range(i, i + size)):
-                continue
-            s, e = words[i].start(), words[i + size - 1].end()
-            s1, e1, _ = clean_span(m.text[s:e], "ORG")
-            part = m.text[s + s1 : s + e1]
-            if not part[:1].isupper() or len(part) < 2:
-                continue
-            folded = _fold(normalize_name(part))
-            label = confirmed.get(folded) or ("GPE" if _is_place_name(part) else None)
-            if label:
-                taken |= set(range(i, i + size))
-                found.append({**m._asdict(), "start": m.start + s + s1,
-                              "end": m.start + s + e1, "text": part, "label": label})
-    return found
 
 
 # -- step 3: kinds -----------------------------------------------------------------------------
@@ -366,20 +372,32 @@ def _one_swap(a: str, b: str) -> bool:
         a[diff[1]] == b[diff[0]])
 
 
-def context_kind(row, neighbours: Mapping[tuple[str, int], str], text_after: str) -> str:
-    """Kind corrections that need the sentence: a person-shaped ORG that speaks is a person;
-    a lone surname-like PERSON listed with organizations ("McKinsey and Goldman Sachs") is
-    an organization; "Secretary of State" is part of a title, not an organization."""
-    before = row.sentence[: row.start - row.sent_start]
+#: Characters before a mention that ``coordinated`` reads for the gap to the one before it.
+GAP_CHARS = 16
+_OF_TITLE = re.compile(
+    r"(?i)\b(secretary|minister|ministry|department|office|secretariat)\s+of\s+$")
+_AFTER_THE = re.compile(r"(?i)\bthe\s+$")
+
+
+def context_flags(before: str, after: str) -> tuple[bool, bool, bool]:
+    """What the text around a mention says, from the sentence before and after it: (after
+    "Secretary of"-like words, followed by a speech verb, right after "the")."""
+    return (bool(_OF_TITLE.search(before)), bool(_SPEECH_AFTER.match(after)),
+            bool(_AFTER_THE.search(before)))
+
+
+def context_kind(row, neighbours: Mapping[tuple[str, int], str]) -> str:
+    """Kind corrections that need the sentence (``row.of_title``, ``row.speaks``: see
+    ``context_flags``): a person-shaped ORG that speaks is a person; a lone surname-like
+    PERSON listed with organizations ("McKinsey and Goldman Sachs") is an organization;
+    "Secretary of State" is part of a title, not an organization."""
     words = _tokens(row.norm)
-    if row.kind == "organization" and re.search(
-        r"(?i)\b(secretary|minister|ministry|department|office|secretariat)\s+of\s+$", before
-    ) and len(words) == 1:
+    if row.kind == "organization" and row.of_title and len(words) == 1:
         return "drop"
     if (row.kind == "organization" and 2 <= len(words) <= 3
             and all(w[:1].isupper() and w[1:].islower() for w in words)
             and not {w.lower() for w in words} & ORG_WORDS
-            and _SPEECH_AFTER.match(text_after)):
+            and row.speaks):
         return "person"
     if row.kind == "person" and len(words) == 1 and neighbours.get(
             (row.article_id, row.start)) == "organization":
@@ -387,122 +405,86 @@ def context_kind(row, neighbours: Mapping[tuple[str, int], str], text_after: str
     return row.kind
 
 
-def _coordinated(m: pd.DataFrame) -> dict[tuple[str, int], str]:
-    """For each mention, the kind of a mention joined to it by "and", "or" or a comma."""
-    ordered = m.sort_values(["article_id", "sent_start", "start"])
+_JOINER = re.compile(r"\s*(,|and|or|, and|, or)\s*")
+
+
+def coordinated(m: pd.DataFrame) -> dict[tuple[str, int], str]:
+    """For each mention, the kind of a mention joined to it by "and", "or" or a comma (the
+    one before it first); the gap is read from the later mention's ``before`` (its last
+    ``GAP_CHARS`` characters: a longer gap is no list)."""
+    ordered = m.sort_values(["article_id", "sent_start", "start"], kind="stable")
     rows = list(zip(ordered["article_id"], ordered["sent_start"], ordered["start"],
-                    ordered["end"], ordered["kind"], ordered["sentence"], strict=True))
+                    ordered["end"], ordered["kind"], ordered["before"], strict=True))
     out: dict[tuple[str, int], str] = {}
-    joiner = re.compile(r"\s*(,|and|or|, and|, or)\s*")
     for a, b in zip(rows, rows[1:], strict=False):
         if a[:2] != b[:2]:  # another sentence
             continue
-        gap = a[5][a[3] - a[1] : b[2] - b[1]]
-        if joiner.fullmatch(gap):
+        gap = b[2] - a[3]
+        if 0 < gap <= len(b[5]) and _JOINER.fullmatch(b[5][len(b[5]) - gap :]):
             out.setdefault((a[0], a[2]), b[4])
             out.setdefault((b[0], b[2]), a[4])
     return out
 
 
-# -- step 4 and 5: grouping --------------------------------------------------------------------
-def resolve(
-    raw: pd.DataFrame,
-    *,
-    raw_roles: pd.DataFrame | None = None,
-    overrides: Overrides = NO_OVERRIDES,
-) -> Resolution:
-    """Resolve raw mentions (article_id, start, end, text, label, sentence, sent_start,
-    in_title, in_heading) into the mentions, entities, roles and places tables."""
-    if raw.empty:
-        return _empty()
-    m = prepare_mentions(raw)
-    if m.empty:
-        return _empty()
-    m = confirm_headings(m)
-    m["norm"] = m["text"].map(normalize_name)
-    m = m[~m["norm"].map(_fold).isin(overrides.ignore) & (m["norm"].str.len() > 1)]
-    if m.empty:
-        return _empty()
-    multi_person = m[(m["label"] == "PERSON") & (m["norm"].str.split().str.len() > 1)]
-    surnames = frozenset(translit_key(n.split()[-1]) for n in multi_person["norm"])
-    m["kind"] = [mention_kind(t, lab, person_surnames=surnames)
-                 for t, lab in zip(m["norm"], m["label"], strict=True)]
-    m = m[~(m["label"].isin(["ORG", "PERSON", "NORP"]) & m["norm"].map(is_role_only))]
-    neighbours = _coordinated(m)
-    m["kind"] = [
-        context_kind(row, neighbours, row.sentence[row.end - row.sent_start :])
-        for row in m.itertuples(index=False)
-    ]
-    m = m[m["kind"] != "drop"].reset_index(drop=True)
-    m["key"] = _entity_keys(m, overrides)
-    # A mention linked to a person by name counts as that person's, whatever its label.
-    m.loc[m["key"].str.startswith("person:"), "kind"] = "person"
-    return _build(m.reset_index(drop=True), raw_roles, overrides)
+@lru_cache(maxsize=1 << 16)
+def mention_features(text: str, label: str) -> tuple[str, str, int, str, str, str, str, bool]:
+    """What the rules need of a cleaned mention that depends on its words alone: (name,
+    folded name, words, transliteration key, key of its last word, kind, kind when it is a
+    known surname, role words only)."""
+    norm = normalize_name(text)
+    words = _tokens(norm)
+    tkey = translit_key(norm)
+    return (
+        norm, _fold(norm), len(words), tkey, translit_key(words[-1]) if words else "",
+        mention_kind(norm, label, person_surnames=frozenset()),
+        mention_kind(norm, label, person_surnames=frozenset({tkey})),
+        label in ("ORG", "PERSON", "NORP") and is_role_only(norm),
+    )
 
 
-def _empty() -> Resolution:
-    return Resolution(pd.DataFrame(columns=MENTION_COLUMNS), pd.DataFrame(columns=ENTITY_COLUMNS),
-                      pd.DataFrame(columns=ROLE_COLUMNS), pd.DataFrame(columns=PLACE_COLUMNS))
+# -- step 4 and 5: linking and grouping --------------------------------------------------------
+@lru_cache(maxsize=1 << 16)
+def full_key(name: str) -> str:
+    """The key of a full person name: transliteration-folded, initials dropped."""
+    parts = [p for p in translit_key(name).split() if len(p) > 1]
+    return "person:" + " ".join(parts) if parts else "person:" + translit_key(name)
 
 
-def _entity_keys(m: pd.DataFrame, overrides: Overrides) -> list[str]:
-    """A grouping key per mention: persons by linked full name, others by canonical name."""
-    persons = _PersonIndex(m, overrides)
-    keys = []
-    for row in m.itertuples(index=False):
-        folded = _fold(row.norm)
-        if folded in overrides.merge:
-            keys.append("merge:" + _fold(overrides.merge[folded]))
-            continue
-        person = persons.link(row)
-        if person:
-            keys.append(person)
-        elif row.kind == "place":
-            keys.append("name:" + _fold(places.canonical_place_name(row.norm) or row.norm))
-        elif row.kind == "group":
-            keys.append("group:" + translit_key(re.sub(r"(?<=[a-z]{4})s$", "", _fold(row.norm))))
-        else:
-            keys.append("name:" + _fold(row.norm))
-    return keys
+class PersonLinker:
+    """Links a batch's person-like mentions to the corpus' full names.
 
+    ``surname`` / ``first``: token -> the full-name keys with that last / first word, for
+    (at least) the tokens of the batch; ``person_tokens``: the one-word names tagged PERSON
+    somewhere in the corpus; the batch's own full names give each article's people.
+    """
 
-class _PersonIndex:
-    """Full names found in the corpus, and the surnames and first names that point to them."""
-
-    def __init__(self, m: pd.DataFrame, overrides: Overrides) -> None:
+    def __init__(
+        self,
+        batch: pd.DataFrame,
+        *,
+        surname: Mapping[str, set[str]],
+        first: Mapping[str, set[str]],
+        person_tokens: set[str],
+        overrides: Overrides = NO_OVERRIDES,
+    ) -> None:
         self.overrides = overrides
-        full = m[(m["kind"] == "person") & (m["norm"].map(lambda n: len(_tokens(n)) > 1))]
-        self.full_key = {n: self._full_key(n) for n in set(full["norm"])}
+        self.surname = defaultdict(set, surname)
+        self.first = defaultdict(set, first)
+        self.person_tokens = person_tokens
         self.by_article: dict[str, set[str]] = defaultdict(set)
+        full = batch[(batch["kind"] == "person") & (batch["ntok"] > 1)]
         for aid, name in zip(full["article_id"], full["norm"], strict=True):
-            self.by_article[aid].add(self.full_key[name])
-        self.keys = set(self.full_key.values())
-        self.surname = defaultdict(set)
-        self.first = defaultdict(set)
-        for key in self.keys:
-            parts = key.removeprefix("person:").split()
-            self.surname[parts[-1]].add(key)
-            self.first[parts[0]].add(key)
-        self.person_tokens = set(
-            translit_key(n) for n, lab in zip(m["norm"], m["label"], strict=True)
-            if lab == "PERSON" and len(_tokens(n)) == 1
-        )
-
-    @staticmethod
-    def _full_key(name: str) -> str:
-        parts = [p for p in translit_key(name).split() if len(p) > 1]  # drop initials
-        return "person:" + " ".join(parts) if parts else "person:" + translit_key(name)
+            self.by_article[aid].add(full_key(name))
 
     def link(self, row) -> str | None:
         """The full-name key a mention belongs to, or its own key, or None (not a person)."""
-        tokens = _tokens(row.norm)
-        if row.kind == "person" and len(tokens) > 1:
-            return self.full_key.get(row.norm) or self._full_key(row.norm)
-        if len(tokens) != 1 or row.kind not in ("person", "organization", "other"):
+        if row.kind == "person" and row.ntok > 1:
+            return full_key(row.norm)
+        if row.ntok != 1 or row.kind not in ("person", "organization", "other"):
             return None
-        token = translit_key(row.norm)
+        token = row.tkey
         if row.kind != "person":
-            if re.search(r"(?i)\bthe\s+$", row.sentence[: row.start - row.sent_start]):
+            if row.after_the:
                 return None  # "the Ford": a thing, not a person
             if token not in self.person_tokens and not (
                 self.surname[token] & self.by_article[row.article_id]
@@ -532,111 +514,62 @@ class _PersonIndex:
                    for pair in self.overrides.split)
 
 
-def _build(m: pd.DataFrame, raw_roles: pd.DataFrame | None, overrides: Overrides) -> Resolution:
-    kinds = m.groupby("key")["kind"].agg(_majority_kind)
-    m["kind"] = m["key"].map(kinds)
-    names = m.groupby("key").apply(_entity_name, include_groups=False)
-    m["name"] = m["key"].map(names)
-    m = _apply_name_overrides(m, overrides)
-    m["entity_id"] = m["kind"] + "/" + m["name"].map(slugify)
-    roles = _roles(m, raw_roles)
-    place_rows, geo = _geocode(m, overrides)
-    entities = summarize_entities(m, roles=roles, geo=geo)
-    mentions = m.sort_values(["article_id", "start"])[MENTION_COLUMNS].reset_index(drop=True)
-    return Resolution(mentions, entities, roles, place_rows)
+def entity_key(row, linker: PersonLinker, overrides: Overrides = NO_OVERRIDES) -> str:
+    """A mention's grouping key: the analyst's merge, a linked person, else its name
+    (places by their canonical name, groups without a plural s)."""
+    if row.folded in overrides.merge:
+        return "merge:" + _fold(overrides.merge[row.folded])
+    person = linker.link(row)
+    if person:
+        return person
+    return name_key(row.norm, row.kind)
 
 
-def _majority_kind(kinds: pd.Series) -> str:
-    counts = Counter(kinds)
-    return min(counts, key=lambda k: (-counts[k], _KIND_PRIORITY.get(k, 9)))
-
-
-def _entity_name(group: pd.DataFrame) -> str:
-    """Most frequent among the longest forms (persons), canonical place name (places)."""
-    kind = group["kind"].iloc[0]
+@lru_cache(maxsize=1 << 16)
+def name_key(norm: str, kind: str) -> str:
+    """The grouping key of a name that is not a linked person."""
     if kind == "place":
-        canonical = Counter(places.canonical_place_name(n) or n for n in group["norm"])
-        return canonical.most_common(1)[0][0]
-    counts = Counter(group["norm"])
-    if kind == "person":
-        longest = max(len(_tokens(n)) for n in counts)
-        counts = Counter({n: c for n, c in counts.items() if len(_tokens(n)) == longest})
-    return min(counts, key=lambda n: (-counts[n], n))
+        return "name:" + _fold(places.canonical_place_name(norm) or norm)
+    if kind == "group":
+        return "group:" + translit_key(re.sub(r"(?<=[a-z]{4})s$", "", _fold(norm)))
+    return "name:" + _fold(norm)
 
 
-def _apply_name_overrides(m: pd.DataFrame, overrides: Overrides) -> pd.DataFrame:
-    if overrides.merge:
-        targets = m["key"].str.startswith("merge:")
-        m.loc[targets, "name"] = m.loc[targets, "norm"].map(
-            lambda n: overrides.merge.get(_fold(n), n))
-        merged_names = m[targets].groupby("key")["name"].agg(lambda s: s.iloc[0])
-        m.loc[targets, "name"] = m.loc[targets, "key"].map(merged_names)
-    if overrides.rename:
-        m["name"] = m["name"].map(lambda n: overrides.rename.get(_fold(n), n))
-    if overrides.kind:
-        forced = m["name"].map(lambda n: overrides.kind.get(_fold(n)))
-        m["kind"] = forced.fillna(m["kind"])
-    return m
+def person_index_row(name: str) -> tuple[str, str, str]:
+    """(key, last word, first word) of a full person name, for the corpus' name index."""
+    key = full_key(name)
+    parts = key.removeprefix("person:").split()
+    return key, parts[-1], parts[0]
 
 
-def _roles(m: pd.DataFrame, raw_roles: pd.DataFrame | None) -> pd.DataFrame:
-    """Roles per entity with their article: parser roles plus titles cut from spans."""
-    rows = [
-        {"entity_id": r.entity_id, "name": r.name, "article_id": r.article_id,
-         "role": r.title, "source": "title", "start": r.title_start,
-         "end": r.title_start + len(r.title)}
-        for r in m[(m["title"] != "") & (m["kind"] == "person")].itertuples(index=False)
-    ]
-    if raw_roles is not None and not raw_roles.empty:
-        persons = m[m["kind"] == "person"]
-        spans = {(a, s, e): (eid, n) for a, s, e, eid, n in zip(
-            persons["article_id"], persons["start"], persons["end"], persons["entity_id"],
-            persons["name"], strict=True)}
-        by_start = {(a, s): v for (a, s, _), v in spans.items()}
-        for r in raw_roles.itertuples(index=False):
-            hit = spans.get((r.article_id, r.start, r.end)) or _within(by_start, r)
-            if hit:
-                rows.append({"entity_id": hit[0], "name": hit[1], "article_id": r.article_id,
-                             "role": r.role, "source": r.source, "start": r.role_start,
-                             "end": r.role_end})
-    roles = pd.DataFrame(rows, columns=ROLE_COLUMNS)
-    return roles.drop_duplicates(["entity_id", "article_id", "start"]).reset_index(drop=True)
+def finish_entity(key: str, kind: str, name: str, overrides: Overrides) -> tuple[str, str, str]:
+    """An entity's (kind, name, entity_id) once the analyst's merge, rename and kind are
+    applied to the kind and name its mentions voted for."""
+    if key.startswith("merge:"):
+        name = next((t for t in overrides.merge.values() if "merge:" + _fold(t) == key), name)
+    name = overrides.rename.get(_fold(name), name)
+    kind = overrides.kind.get(_fold(name)) or kind
+    return kind, name, f"{kind}/{slugify(name)}"
 
 
-def _within(by_start: Mapping, r) -> tuple[str, str] | None:
-    """A cleaned mention that starts inside the raw span the role was found for."""
-    for offset in range(r.end - r.start):
-        hit = by_start.get((r.article_id, r.start + offset))
-        if hit:
-            return hit
-    return None
+def geocode_entity(entity_id: str, name: str, context: list[str],
+                   overrides: Overrides = NO_OVERRIDES) -> tuple[list[dict], tuple]:
+    """A place entity's candidate rows (the chosen first) and its (country, lat, lon), with
+    the countries its articles name (most articles first) as context."""
+    pinned = overrides.coordinates.get(_fold(name))
+    if pinned:
+        return [_place_row(entity_id, name, "pinned", pinned[0], pinned[1], pinned[2],
+                           None, True, "override")], pinned
+    found = places.geocode(overrides.place.get(_fold(name), name), context_countries=context)
+    rows = [_place_row(entity_id, c.name, c.kind, c.country, c.lat, c.lon, c.population,
+                       i == 0, found.basis) for i, c in enumerate(found.candidates)]
+    return rows, (found.country_name, found.lat, found.lon)
 
 
-def _geocode(m: pd.DataFrame, overrides: Overrides) -> tuple[pd.DataFrame, dict]:
-    """Geocode each place entity with the countries its articles mention as context."""
-    place_m = m[m["kind"] == "place"]
-    article_countries = {
-        aid: places.place_countries(group["name"])
-        for aid, group in place_m.groupby("article_id")
-    }
-    rows, geo = [], {}
-    for entity_id, group in place_m.groupby("entity_id"):
-        name = group["name"].iloc[0]
-        pinned = overrides.coordinates.get(_fold(name))
-        if pinned:
-            geo[entity_id] = pinned
-            rows.append(_place_row(entity_id, name, "pinned", pinned[0], pinned[1], pinned[2],
-                                   None, True, "override"))
-            continue
-        context = Counter(c for aid in group["article_id"].unique()
-                          for c in article_countries.get(aid, ()))
-        query = overrides.place.get(_fold(name), name)
-        found = places.geocode(query, context_countries=[c for c, _ in context.most_common()])
-        geo[entity_id] = (found.country_name, found.lat, found.lon)
-        for i, cand in enumerate(found.candidates):
-            rows.append(_place_row(entity_id, cand.name, cand.kind, cand.country, cand.lat,
-                                   cand.lon, cand.population, i == 0, found.basis))
-    return pd.DataFrame(rows, columns=PLACE_COLUMNS), geo
+def country_code(name: str) -> str | None:
+    """The alpha-2 code when a place name is a country (context for the other places)."""
+    place = places.geocode(name)
+    return place.country if place.kind == "country" and place.country else None
 
 
 def _place_row(entity_id, name, kind, country, lat, lon, population, chosen, basis) -> dict:
@@ -657,33 +590,17 @@ def best_role(roles: Iterable[str]) -> str | None:
     return next(r for r in counts if r.lower() == best)
 
 
-def summarize_entities(
-    mentions: pd.DataFrame,
+def resolve(
+    raw: pd.DataFrame,
     *,
-    roles: pd.DataFrame | None = None,
-    geo: Mapping[str, tuple] | None = None,
-) -> pd.DataFrame:
-    """One row per entity: name, kind, aliases (surface forms), role, place, counts."""
-    grouped = mentions.groupby("entity_id")
-    entities = pd.DataFrame({
-        "name": grouped["name"].first(),
-        "kind": grouped["kind"].first(),
-        "aliases": grouped["text"].agg(lambda s: sorted(set(s))),
-        "mentions": grouped.size(),
-        "articles": grouped["article_id"].nunique(),
-    }).reset_index()
-    role_map = {}
-    if roles is not None and not roles.empty:
-        role_map = roles.groupby("entity_id")["role"].agg(best_role).to_dict()
-    geo = geo or {}
-    entities["role"] = entities["entity_id"].map(role_map)
-    entities["country"] = entities["entity_id"].map(lambda e: geo.get(e, (None,))[0])
-    entities["lat"] = entities["entity_id"].map(lambda e: _coord(geo, e, 1))
-    entities["lon"] = entities["entity_id"].map(lambda e: _coord(geo, e, 2))
-    entities = entities.sort_values(["mentions", "name"], ascending=[False, True])
-    return entities[ENTITY_COLUMNS].reset_index(drop=True)
+    raw_roles: pd.DataFrame | None = None,
+    overrides: Overrides = NO_OVERRIDES,
+) -> Resolution:
+    """Resolve raw mentions (article_id, start, end, text, label, sentence, sent_start,
+    in_title, in_heading) into the mentions, entities, roles and places tables.
 
+    The DataFrame form of ``resolution.resolve_tables`` (which streams a store through
+    DuckDB): the same passes, over an in-memory database."""
+    from newsdesk.resolution import resolve_frames
 
-def _coord(geo: Mapping[str, tuple], entity_id: str, index: int) -> float:
-    value = geo.get(entity_id)
-    return float(value[index]) if value and value[index] is not None else float("nan")
+    return resolve_frames(raw, raw_roles=raw_roles, overrides=overrides)

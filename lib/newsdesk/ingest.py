@@ -1,7 +1,9 @@
 """Ingest: corpus -> clean -> NLP (cached per article) -> store, then corpus-level resolution.
 
 Only articles whose content hash or pipeline fingerprint changed are parsed again; entity
-resolution is recomputed over the whole store afterwards, so counts always agree.
+resolution is recomputed over the whole store afterwards, so counts always agree. Memory
+stays flat as the corpus grows: articles stream from the files to the store in chunks, and
+the corpus-level steps (duplicates, resolution) run in DuckDB with Python holding one batch.
 
 Articles that cannot or should not be analysed are kept with a status saying why (empty,
 binary, too_large, missing, not_english) and never parsed; after parsing, exact and
@@ -16,6 +18,8 @@ parses only what is missing and repairs the rest.
 
 from __future__ import annotations
 
+import functools
+import itertools
 import os
 import sys
 import threading
@@ -27,13 +31,14 @@ from pathlib import Path
 import duckdb
 from tqdm.auto import tqdm
 
-from newsdesk import entities, places, quality
+from newsdesk import places, quality
 from newsdesk.clean import Cleaned, clean_text
 from newsdesk.config import (
     DEFAULT_DB,
     NEAR_DUPLICATE_THRESHOLD,
     SAMPLE_DIR,
     aliases_file,
+    db_memory,
     language,
     model_name,
 )
@@ -54,7 +59,6 @@ from newsdesk.nlp import (
     map_chunks_dask,
     require_model,
 )
-from newsdesk.quotes import resolve_quotes
 from newsdesk.store import (
     PER_ARTICLE_COLUMNS,
     ArticleRecord,
@@ -75,6 +79,8 @@ FAILED_STATUSES = frozenset({"empty", "binary", "too_large", "missing", "unreada
 #: From this many articles on, the NLP runs on every core by default (below, the start-up of
 #: worker processes costs more than it saves).
 AUTO_PARALLEL = 64
+#: DuckDB's memory limit while parsed articles stream into the store.
+STREAM_DB_MEMORY = "32MB"
 #: Prefixes of the problems that duplicate detection writes (and rewrites on every run).
 COPY_NOTES = ("duplicate: ", "near_duplicate: ")
 
@@ -192,6 +198,9 @@ def _ingest(
             yield article
 
     articles = todo()
+    # Writing needs little memory, and DuckDB keeps what it wrote cached up to its limit:
+    # a small one while articles stream in, the full one for the corpus-level steps.
+    store.set_memory(STREAM_DB_MEMORY)
     first = next(articles, None)
     if first is not None:
         stream = _chain(first, articles)
@@ -216,6 +225,7 @@ def _ingest(
             store.write_articles([record for record, _ in results])
             bar.update(len(results))
     bar.close()
+    store.set_memory(db_memory())
     dedupe_store(store)
     resolve_store(store)
     store.finish_run(run_id, articles_seen=counts["seen"], parsed=counts["parsed"],
@@ -266,40 +276,45 @@ def _signature(text: str, cleaned: Cleaned | None = None) -> list[int] | None:
 def dedupe_store(store: Store, *, threshold: float = NEAR_DUPLICATE_THRESHOLD) -> None:
     """Mark exact copies (same content hash) and near-duplicates (word 5-gram Jaccard ≥
     ``threshold``) among the store's readable articles; the earliest article_id is the
-    original. Recomputed on every run: a copy whose original changed becomes 'ok' again."""
-    rows = store.dedupe_candidates()
+    original. Recomputed on every run: a copy whose original changed becomes 'ok' again.
+
+    The candidate pairs come from DuckDB (MinHash bands joined in SQL); Python checks them
+    in order, a page at a time, with the shingles of the few articles it compares."""
     backfill = []
-    candidates = []
-    for aid, _path, content_hash, signature, _status, _of, _problems in rows:
-        if signature is None:  # written before signatures were stored
-            signature = _signature(store.article_text(aid))
-            if signature is not None:
-                backfill.append((aid, signature))
-        candidates.append(quality.Candidate(aid, content_hash, signature))
-    copies = quality.find_duplicates(
-        candidates, lambda aid: body_shingles(store.article_text(aid)), threshold=threshold)
-    updates = []
-    for aid, path, _hash, _sig, status, of, problems in rows:
-        problems = list(problems or [])
-        kept = [p for p in problems if not p.startswith(COPY_NOTES)]
-        copy = copies.get(aid)
-        if copy is None:
-            new = ("ok", None, kept)
-        elif copy.status == "duplicate":
-            new = ("duplicate", copy.of, [*kept, f"duplicate: exact copy of '{copy.of}'"])
-        else:
-            new = ("near_duplicate", copy.of, [*kept, (
+    for aid in store.unsigned_articles():  # written before signatures were stored
+        signature = _signature(store.article_text(aid))
+        if signature is not None:
+            backfill.append((aid, signature))
+    if backfill:
+        store.update_statuses([], backfill)
+
+    @functools.lru_cache(maxsize=256)
+    def shingles_of(aid: str) -> frozenset[int]:
+        return body_shingles(store.article_text(aid))
+
+    pairs = store.find_copies(num_perm=quality.NUM_PERM, bands=quality.BANDS,
+                              min_estimate=threshold - quality.ESTIMATE_SLACK)
+    near = []
+    for later, group in itertools.groupby(pairs, key=lambda pair: pair[0]):
+        copy = quality.first_similar(later, ((e, est) for _, e, est in group), shingles_of,
+                                     threshold=threshold)
+        if copy is not None:
+            near.append((later, copy.status, copy.of, (
                 f"near_duplicate: {copy.similarity:.0%} of its word 5-grams are shared with "
-                f"'{copy.of}' (a syndicated copy)")])
-        if new == (status, of, problems):
-            continue
-        updates.append((aid, *new))
-        if copy is not None and (status, of) != new[:2]:
-            _warn(path, f"{new[2][-1]}; recorded with status '{new[0]}', not counted")
-        elif copy is None and status != "ok":
+                f"'{copy.of}' (a syndicated copy)")))
+        if len(near) >= 1000:
+            store.add_copies(near)
+            near = []
+    store.add_copies(near)
+    updates = []
+    for aid, path, status, of, new_status, new_of, problems in store.copy_changes(COPY_NOTES):
+        updates.append((aid, new_status, new_of, problems))
+        if new_status != "ok" and (status, of) != (new_status, new_of):
+            _warn(path, f"{problems[-1]}; recorded with status '{new_status}', not counted")
+        elif new_status == "ok" and status != "ok":
             _warn(path, f"no longer a copy of '{of}'; status 'ok'")
-    if updates or backfill:
-        store.update_statuses(updates, backfill)
+    if updates:
+        store.update_statuses(updates)
 
 
 def process_articles(
@@ -332,17 +347,9 @@ def _chain(first: Task, rest: Iterator[Task]) -> Iterator[Task]:
 
 
 def resolve_store(store: Store, *, aliases: str | Path | None = None) -> None:
-    """Recompute mentions, entities, roles and places over every article in the store,
-    applying the analyst's overrides (``aliases``, else ``config.aliases_file()``)."""
-    ok = "JOIN articles a USING (article_id) WHERE a.status = 'ok'"
-    raw = store.query(f"SELECT r.* FROM raw_mentions r {ok} ORDER BY article_id, start")
-    raw_roles = store.query(f"SELECT r.* FROM raw_roles r {ok} ORDER BY article_id, start")
-    raw_quotes = store.query(f"SELECT r.* FROM raw_quotes r {ok} ORDER BY article_id, start")
-    overrides = read_aliases(Path(aliases) if aliases else aliases_file())
-    result = entities.resolve(raw, raw_roles=raw_roles, overrides=overrides)
-    store.replace_resolved({"mentions": result.mentions, "entities": result.entities,
-                            "roles": result.roles, "places": result.places,
-                            "quotes": resolve_quotes(raw_quotes, result.mentions)})
+    """Recompute mentions, entities, roles, places and quotes over every article in the
+    store, applying the analyst's overrides (``aliases``, else ``config.aliases_file()``)."""
+    store.replace_resolved(read_aliases(Path(aliases) if aliases else aliases_file()))
 
 
 def _warn(path: str, message: str) -> None:

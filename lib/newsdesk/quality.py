@@ -157,6 +157,8 @@ SHINGLE_WORDS = 5
 NUM_PERM = 64
 BANDS = 16  # NUM_PERM / BANDS rows per band: candidates from Jaccard ~0.5 up
 MIN_SHINGLES = 20  # shorter bodies are never called near-duplicates
+#: A pair whose MinHash estimate is this far below the threshold is not checked exactly.
+ESTIMATE_SLACK = 0.2
 _PRIME = (1 << 31) - 1
 _rng = np.random.RandomState(20250402)
 _A = _rng.randint(1, _PRIME, size=NUM_PERM).astype(np.uint64)
@@ -242,15 +244,31 @@ def find_duplicates(
         keys = [(band, tuple(sig[band * rows : (band + 1) * rows].tolist()))
                 for band in range(BANDS)]
         earlier = sorted({aid for key in keys for aid in buckets.get(key, ())})
-        for aid in earlier:
-            estimate = float(np.mean(signatures[aid] == sig))
-            if estimate < threshold - 0.2:
-                continue
-            similarity = jaccard(exact(cand.article_id), exact(aid))
-            if similarity >= threshold:
-                result[cand.article_id] = Copy("near_duplicate", aid, round(similarity, 3))
-                break
+        found = first_similar(
+            cand.article_id, ((aid, float(np.mean(signatures[aid] == sig))) for aid in earlier),
+            exact, threshold=threshold)
+        if found is not None:
+            result[cand.article_id] = found
         signatures[cand.article_id] = sig
         for key in keys:
             buckets[key].append(cand.article_id)
     return result
+
+
+def first_similar(
+    article_id: str,
+    earlier: Iterable[tuple[str, float]],
+    shingles_of: Callable[[str], frozenset[int]],
+    *,
+    threshold: float = 0.8,
+) -> Copy | None:
+    """The first of the ``earlier`` articles (article_id, MinHash estimate of the similarity)
+    that ``article_id`` is a near-duplicate of, confirmed on the exact Jaccard similarity of
+    their shingle sets; estimates far below the threshold are not checked."""
+    for aid, estimate in earlier:
+        if estimate < threshold - ESTIMATE_SLACK:
+            continue
+        similarity = jaccard(shingles_of(article_id), shingles_of(aid))
+        if similarity >= threshold:
+            return Copy("near_duplicate", aid, round(similarity, 3))
+    return None

@@ -339,6 +339,9 @@ def resolve_quotes(raw: pd.DataFrame, mentions: pd.DataFrame) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=QUOTE_COLUMNS)
     weak = frame["cue"].isin(WEAK_CUES) & frame["speaker_entity_id"].isna()
     frame = frame[~weak]
+    # One quote per span; found twice ("according to X" and a cue verb), a named speaker wins.
+    frame = frame.sort_values(["article_id", "start", "end", "anonymous", "cue"],
+                              kind="stable", na_position="last")
     return frame.drop_duplicates(["article_id", "start", "end"]).reset_index(drop=True)
 
 

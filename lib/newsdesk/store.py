@@ -13,15 +13,19 @@ import re
 import sys
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pandas as pd
 
-from newsdesk.config import DEFAULT_DB, lock_timeout
+from newsdesk.config import DEFAULT_DB, db_memory, lock_timeout
+
+if TYPE_CHECKING:
+    from newsdesk.entities import Overrides
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -188,6 +192,7 @@ class Store:
         self.con = self._connect(read_only, lock_timeout() if wait is None else wait)
         if not read_only:
             try:
+                self.set_memory(db_memory())
                 self.con.execute(SCHEMA)
                 for statement in MIGRATIONS:
                     self.con.execute(statement)
@@ -289,8 +294,14 @@ class Store:
         con = self.con
         con.execute("BEGIN TRANSACTION")
         try:
-            for table in ("articles", *PER_ARTICLE_TABLES):
-                con.execute(f"DELETE FROM {table} WHERE list_contains(?, article_id)", [ids])
+            # Only articles stored before have rows to replace (a scan of each table: skipped
+            # for new articles, so a first ingest writes in time linear in the corpus).
+            stored = [aid for (aid,) in con.execute(
+                "SELECT article_id FROM articles WHERE article_id IN (SELECT unnest(?))",
+                [ids]).fetchall()]
+            for table in ("articles", *PER_ARTICLE_TABLES) if stored else ():
+                con.execute(f"DELETE FROM {table} WHERE article_id IN (SELECT unnest(?))",
+                            [stored])
             self._insert("articles", pd.DataFrame([r.row for r in records]))
             for table in PER_ARTICLE_TABLES:
                 self._insert(table, _rows_frame(table, [getattr(r, table) for r in records]))
@@ -299,18 +310,29 @@ class Store:
             self._rollback()
             raise
 
-    def replace_resolved(self, tables: dict[str, pd.DataFrame]) -> None:
-        """Swap in the corpus-level tables (mentions, entities, roles, places) at once."""
+    def set_memory(self, limit: str) -> None:
+        """DuckDB's memory limit for this store (e.g. ``"256MB"``): beyond it, joins and
+        aggregates spill to disk and cached blocks are evicted."""
+        self.con.execute("SET memory_limit = ?", [limit])
+
+    def replace_resolved(self, overrides: Overrides) -> None:
+        """Recompute the corpus-level tables (mentions, entities, roles, places, quotes) from
+        the raw tables of the 'ok' articles, streamed through DuckDB in bounded batches
+        (``resolution``), and swap them in at once."""
+        from newsdesk.resolution import copy_resolved, drop_resolved, resolve_tables
+
         con = self.con
-        con.execute("BEGIN TRANSACTION")
         try:
-            for name in RESOLVED_TABLES:
-                con.execute(f"DELETE FROM {name}")
-                self._insert(name, tables[name])
-            con.execute("COMMIT")
-        except Exception:
-            self._rollback()
-            raise
+            resolve_tables(con, overrides=overrides)
+            con.execute("BEGIN TRANSACTION")
+            try:
+                copy_resolved(con)
+                con.execute("COMMIT")
+            except Exception:
+                self._rollback()
+                raise
+        finally:
+            drop_resolved(con)
 
     def snapshot(self, run: str) -> None:
         """Remember the entities' counts and the quotes as a report ``run`` saw them, so the
@@ -360,15 +382,84 @@ class Store:
                          [now(), *counts.values(), run_id])
 
     # -- duplicates ------------------------------------------------------------------------
-    def dedupe_candidates(self) -> list[tuple]:
-        """Articles that take part in duplicate detection: readable, in the expected
-        language (status ok, or already marked as a copy), as tuples of (article_id, path,
-        content_hash, minhash, status, duplicate_of, problems)."""
-        return self.con.execute(
-            "SELECT article_id, path, content_hash, minhash, status, duplicate_of, problems "
-            "FROM articles WHERE status IN ('ok', 'duplicate', 'near_duplicate') "
-            "ORDER BY article_id"
-        ).fetchall()
+    #: Articles that take part in duplicate detection: readable, in the expected language.
+    _COPY_SCOPE = "status IN ('ok', 'duplicate', 'near_duplicate')"
+
+    def unsigned_articles(self) -> list[str]:
+        """Candidates written before MinHash signatures were stored (their ids)."""
+        return [aid for (aid,) in self.con.execute(
+            f"SELECT article_id FROM articles WHERE {self._COPY_SCOPE} AND minhash IS NULL "
+            "ORDER BY article_id").fetchall()]
+
+    def find_copies(self, *, num_perm: int, bands: int, min_estimate: float,
+                    page: int = 20_000) -> Iterator[tuple[str, str, float]]:
+        """Mark exact copies (same content hash as an earlier article_id) in a temporary
+        ``res_copies`` table, and yield the near-duplicate candidates among the others:
+        (later, earlier, MinHash estimate) of the pairs that share a band of their
+        signatures with an estimate of at least ``min_estimate``, in order. All of it is
+        joins in DuckDB; Python gets ``page`` pairs at a time."""
+        con = self.con
+        rows = num_perm // bands
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE res_originals AS
+            SELECT article_id, content_hash, minhash,
+                first_value(article_id) OVER (PARTITION BY content_hash ORDER BY article_id)
+                    AS original
+            FROM articles WHERE {self._COPY_SCOPE}""")
+        con.execute("""
+            CREATE OR REPLACE TEMP TABLE res_copies AS
+            SELECT article_id, 'duplicate' AS status, original AS "of",
+                concat('duplicate: exact copy of ', chr(39), original, chr(39)) AS note
+            FROM res_originals WHERE original != article_id""")
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE res_pairs AS
+            WITH sig AS (SELECT article_id, minhash FROM res_originals
+                         WHERE original = article_id AND len(minhash) = {num_perm}),
+            bands AS (SELECT article_id, b,
+                          hash(list_slice(minhash, b * {rows} + 1, (b + 1) * {rows})) AS h
+                      FROM sig, range({bands}) t(b)),
+            pairs AS (SELECT DISTINCT x.article_id AS later, y.article_id AS earlier
+                      FROM bands x JOIN bands y ON x.b = y.b AND x.h = y.h
+                          AND y.article_id < x.article_id)
+            SELECT p.later, p.earlier, list_sum(list_transform(range(1, {num_perm} + 1),
+                lambda i: (a.minhash[i] = e.minhash[i])::INTEGER)) / {num_perm} AS estimate
+            FROM pairs p JOIN sig a ON a.article_id = p.later
+            JOIN sig e ON e.article_id = p.earlier
+            WHERE estimate >= {float(min_estimate)!r} ORDER BY p.later, p.earlier""")
+        con.execute("DROP TABLE res_originals")
+        total = con.execute("SELECT count(*) FROM res_pairs").fetchone()[0]
+        for low in range(0, total, page):
+            yield from con.execute("SELECT later, earlier, estimate FROM res_pairs WHERE "
+                                   "rowid >= ? AND rowid < ? ORDER BY rowid",
+                                   [low, low + page]).fetchall()
+        con.execute("DROP TABLE res_pairs")
+
+    def add_copies(self, copies: list[tuple[str, str, str, str]]) -> None:
+        """Add (article_id, status, of, note) rows to ``res_copies`` (see ``find_copies``)."""
+        if copies:
+            self.con.executemany("INSERT INTO res_copies VALUES (?, ?, ?, ?)", copies)
+
+    def copy_changes(self, notes: tuple[str, ...]) -> list[tuple]:
+        """The candidates whose status, original or copy note changes with ``res_copies``:
+        (article_id, path, status, duplicate_of, new status, new duplicate_of, new problems);
+        problems starting with one of ``notes`` are the previous run's copy notes."""
+        keep = " AND ".join(f"NOT starts_with(p, '{n}')" for n in notes)
+        rows = self.con.execute(f"""
+            WITH new AS (
+                SELECT a.article_id, a.path, a.status, a.duplicate_of, a.problems,
+                    coalesce(c.status, 'ok') AS new_status, c."of" AS new_of,
+                    list_concat(list_filter(coalesce(a.problems, []), lambda p: {keep}),
+                                CASE WHEN c.note IS NULL THEN [] ELSE [c.note] END)
+                        AS new_problems
+                FROM articles a LEFT JOIN res_copies c USING (article_id)
+                WHERE a.{self._COPY_SCOPE})
+            SELECT article_id, path, status, duplicate_of, new_status, new_of, new_problems
+            FROM new WHERE status IS DISTINCT FROM new_status
+                OR duplicate_of IS DISTINCT FROM new_of
+                OR coalesce(problems, []) IS DISTINCT FROM new_problems
+            ORDER BY article_id""").fetchall()
+        self.con.execute("DROP TABLE res_copies")
+        return rows
 
     def article_text(self, article_id: str) -> str:
         rows = self.con.execute("SELECT text FROM articles WHERE article_id = ?",
