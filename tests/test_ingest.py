@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -160,3 +161,25 @@ def test_ingest_manifest_edit_updates_cached_article_without_parsing(corpus_copy
     summary = ingest(corpus_copy, db=db, progress=False)
     assert (summary.parsed, summary.cached) == (0, 5)
     assert articles_of(db).loc["000_0d5ff83f0b58c3c9", "published"] == "2025-12-19"
+
+
+@pytest.mark.parametrize("group", [1, 256])
+def test_ingest_repeated_id_skipped_across_lookup_groups(tmp_path, monkeypatch, capsys, group):
+    """An id seen before in the same run is skipped with a warning, whether or not it falls
+    in the same group of articles whose cache keys are looked up at once."""
+    from newsdesk import ingest as ingest_module
+
+    monkeypatch.setattr(ingest_module, "LOOKUP_ARTICLES", group)
+    folder = tmp_path / "feeds"
+    folder.mkdir()
+    text = "Officials met in Geneva on Monday to discuss the grain corridor and shipping."
+    (folder / "a.jsonl").write_text(
+        "\n".join(json.dumps({"id": i, "text": f"{text} Part {i}."}) for i in ("x1", "x2"))
+        + "\n", encoding="utf-8")
+    (folder / "b.jsonl").write_text(json.dumps({"id": "x1", "text": "Another text."}) + "\n",
+                                    encoding="utf-8")
+    summary = ingest(folder, db=tmp_path / "ids.duckdb", progress=False)
+    assert (summary.seen, summary.parsed, summary.failed) == (3, 2, 1)
+    assert dict(summary.statuses) == {"ok": 2}
+    assert "article id 'x1' seen before; skipped" in capsys.readouterr().err
+    assert list(articles_of(tmp_path / "ids.duckdb").index) == ["x1", "x2"]

@@ -66,7 +66,7 @@ def language() -> str:
 
 #: DuckDB's memory limit for a store opened to write (ingest): beyond it, its joins,
 #: aggregates and temporary tables spill to ``<store>.tmp`` on disk.
-DEFAULT_DB_MEMORY = "512MB"
+DEFAULT_DB_MEMORY = "128MB"
 
 
 def db_memory() -> str:

@@ -79,6 +79,8 @@ FAILED_STATUSES = frozenset({"empty", "binary", "too_large", "missing", "unreada
 #: From this many articles on, the NLP runs on every core by default (below, the start-up of
 #: worker processes costs more than it saves).
 AUTO_PARALLEL = 64
+#: Articles read ahead to look their cache keys up at once.
+LOOKUP_ARTICLES = 256
 #: DuckDB's memory limit while parsed articles stream into the store.
 STREAM_DB_MEMORY = "32MB"
 #: Prefixes of the problems that duplicate detection writes (and rewrites on every run).
@@ -170,32 +172,31 @@ def _ingest(
         when = f"{previous[1]:%Y-%m-%d %H:%M:%S}"
         _warn(str(store.path), f"the previous run {previous[0]} (started {when}) did not "
               "finish; its articles are kept, the rest is done now")
-    keys = store.cache_keys()
     counts = {"seen": 0, "cached": 0, "failed": 0, "parsed": 0}
-    seen_ids: set[str] = set()
     bar = tqdm(total=total, desc="ingest", unit="article", disable=not progress)
 
     def todo() -> Iterator[Article]:
-        for article in read_corpus(path, manifest=manifest, max_bytes=max_bytes):
-            counts["seen"] += 1
-            if article.article_id in seen_ids:
-                _warn(article.path, f"article id '{article.article_id}' seen before; skipped")
-                counts["failed"] += 1
-                bar.update()
-                continue
-            seen_ids.add(article.article_id)
-            stored = keys.get(article.article_id)
-            if stored and stored[:2] == (article.content_hash, fp):
-                if stored[2] != article.meta_hash:  # manifest or path changed: no NLP
-                    cleaned = clean_text(article.text)
-                    status, notes = screen(article, cleaned)
-                    for problem in article.problems:
-                        _warn(article.path, problem)
-                    store.write_article_row(_full_row(article, cleaned, fp, status, notes))
-                counts["cached"] += 1
-                bar.update()
-                continue
-            yield article
+        """The articles to parse; the cache is looked up a group of articles at a time."""
+        read = read_corpus(path, manifest=manifest, max_bytes=max_bytes)
+        while group := list(itertools.islice(read, LOOKUP_ARTICLES)):
+            ids = [a.article_id for a in group]
+            keys = store.cache_keys(ids)
+            before = store.mark_seen(ids)
+            here: set[str] = set()
+            for article in group:
+                counts["seen"] += 1
+                if article.article_id in before or article.article_id in here:
+                    _warn(article.path,
+                          f"article id '{article.article_id}' seen before; skipped")
+                    counts["failed"] += 1
+                    bar.update()
+                    continue
+                here.add(article.article_id)
+                if _cached(store, article, keys.get(article.article_id), fp):
+                    counts["cached"] += 1
+                    bar.update()
+                    continue
+                yield article
 
     articles = todo()
     # Writing needs little memory, and DuckDB keeps what it wrote cached up to its limit:
@@ -230,12 +231,23 @@ def _ingest(
     resolve_store(store)
     store.finish_run(run_id, articles_seen=counts["seen"], parsed=counts["parsed"],
                      cached=counts["cached"], failed=counts["failed"])
-    statuses = store.query("SELECT article_id, status FROM articles")
-    seen = statuses[statuses["article_id"].isin(seen_ids)]["status"].value_counts()
     return IngestSummary(run_id, counts["seen"], counts["parsed"], counts["cached"],
-                         counts["failed"], Path(store.path),
-                         tuple(sorted((str(k), int(v)) for k, v in seen.items())),
+                         counts["failed"], Path(store.path), tuple(store.seen_statuses()),
                          previous[0] if previous else None)
+
+
+def _cached(store: Store, article: Article, stored: tuple | None, fp: str) -> bool:
+    """Whether the store already holds this article's NLP results (same content, same
+    pipeline); a changed manifest row or path is written without parsing again."""
+    if not stored or stored[:2] != (article.content_hash, fp):
+        return False
+    if stored[2] != article.meta_hash:  # manifest or path changed: no NLP
+        cleaned = clean_text(article.text)
+        status, notes = screen(article, cleaned)
+        for problem in article.problems:
+            _warn(article.path, problem)
+        store.write_article_row(_full_row(article, cleaned, fp, status, notes))
+    return True
 
 
 def screen(article: Article, cleaned: Cleaned) -> tuple[str, tuple[str, ...]]:

@@ -322,9 +322,10 @@ def _speaker_phrase(head: Token, *, prefer_entity: bool = False) -> tuple[str, s
 # -- corpus level ------------------------------------------------------------------------------
 def resolve_quotes(raw: pd.DataFrame, mentions: pd.DataFrame) -> pd.DataFrame:
     """Resolve raw quotes (with their ``quote`` and ``sentence`` text) into the quotes table,
-    contract columns first; ``mentions`` are the resolved mentions (with ``subj``)."""
+    contract columns first, then where the quote's sentence starts; ``mentions`` are the
+    resolved mentions (with ``subj``)."""
     if raw.empty:
-        return pd.DataFrame(columns=QUOTE_COLUMNS)
+        return pd.DataFrame(columns=[*QUOTE_COLUMNS, "sent_start"])
     fields = ["start", "end", "kind", "entity_id", "name", "sent_start", "subj"]
     by_article: dict[str, list[_Mention]] = {}
     ordered = mentions.sort_values(["article_id", "start"])
@@ -335,8 +336,8 @@ def resolve_quotes(raw: pd.DataFrame, mentions: pd.DataFrame) -> pd.DataFrame:
     for q in raw.sort_values(["article_id", "start"]).itertuples(index=False):
         speaker, entity_id, kind = _resolve_speaker(q, by_article.get(q.article_id, []))
         rows.append((q.article_id, speaker, entity_id, q.quote, q.cue or None, q.kind,
-                     q.start, q.end, kind, entity_id is None, q.sentence))
-    frame = pd.DataFrame(rows, columns=QUOTE_COLUMNS)
+                     q.start, q.end, kind, entity_id is None, q.sentence, q.sent_start))
+    frame = pd.DataFrame(rows, columns=[*QUOTE_COLUMNS, "sent_start"])
     weak = frame["cue"].isin(WEAK_CUES) & frame["speaker_entity_id"].isna()
     frame = frame[~weak]
     # One quote per span; found twice ("according to X" and a cue verb), a named speaker wins.

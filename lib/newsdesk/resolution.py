@@ -2,20 +2,23 @@
 
 The rules are those of ``entities`` (names, kinds, person links, places) and ``quotes``
 (speakers); this module runs them over a whole store in passes. Python holds one batch of
-articles at a time, and only the short context windows the rules read (``BEFORE`` and
-``AFTER`` characters around a mention), never whole sentences. Everything corpus-wide is a
-DuckDB table built with joins and aggregates, which spills to disk beyond the connection's
-memory limit: the names the body confirms, the surnames of full names, the index of full
-person names, the votes that decide each entity's kind and name, the countries that give a
-place its context.
+articles at a time (``BATCH_ARTICLES``): their raw mentions with sentences, of which it keeps
+only what the rules read (a few characters before a mention, flags for what precedes and
+follows it). Everything corpus-wide is a DuckDB table built with joins and aggregates, which
+spills to disk beyond the connection's memory limit: the names the body confirms, the
+surnames of full names, the index of full person names, the votes that decide each entity's
+kind and name, the countries that give a place its context.
 
-1. prepare each mention: cleaned span, name, kind by its words, context windows;
-2. confirm heading mentions against the body names of the whole corpus;
-3. correct kinds: known surnames, coordination ("X and Y"), what follows and precedes;
-4. link one-word names to the corpus' full person names, key every mention;
-5. vote each key's kind and name, apply the analyst's overrides (-> entity ids);
-6. write mentions, roles, places, entities and quotes (temporary ``res_*`` tables, which
-   ``Store.replace_resolved`` swaps in in one transaction).
+1. prepare each body mention (cleaned span, name, kind by its words and by its context: as
+   is, and in case its word is a surname of the corpus), a batch at a time;
+2. confirm heading mentions against the body names of the whole corpus, and kind them;
+3. link one-word names to the corpus' full person names, key every mention, count votes;
+4. decide each key's kind and name by the votes, apply the analyst's overrides;
+5. keep roles, places, entities and quotes in working tables (``res_*``), which
+   ``copy_resolved`` swaps in with the mentions (``Store.replace_resolved``: in one
+   transaction, a batch of articles at a time, sentences joined back from the raw tables).
+
+The result is the same whatever the batch size (tests/test_resolution.py).
 """
 
 from __future__ import annotations
@@ -48,9 +51,10 @@ FETCH_ROWS = 20_000
 #: Characters of a mention's sentence read before and after it: all the rules need.
 BEFORE = 60
 AFTER = 100
-#: The resolved tables, each as the temporary table this module fills.
-OUTPUTS = {"mentions": "res_mentions", "entities": "res_entities", "roles": "res_roles",
-           "places": "res_places", "quotes": "res_quotes"}
+#: The store's resolved tables, which ``copy_resolved`` replaces.
+RESOLVED = ("mentions", "entities", "roles", "places", "quotes")
+#: The quote columns the passes keep (``copy_resolved`` joins the texts back).
+_QUOTE_KEPT = [c for c in QUOTE_COLUMNS if c not in ("quote", "sentence")] + ["sent_start"]
 
 #: A prepared mention: where it is, what its words say (``entities.mention_features``), what
 #: its context says (``entities.context_flags``), the last characters before it (for lists);
@@ -67,13 +71,15 @@ _STAGE_TYPES = {
     "role_only": "BOOLEAN", "ignored": "BOOLEAN", "of_title": "BOOLEAN", "speaks": "BOOLEAN",
     "after_the": "BOOLEAN",
 }
+#: A mention with its kind: ``kind_surname`` is its kind if its word is a surname of the
+#: corpus, and ``tkey`` that word's key, set only where the two kinds differ.
 _KINDED_COLUMNS = [
     "article_id", "start", "end", "text", "label", "sent_start", "in_title", "title",
-    "title_start", "subj", "after_the", "norm", "folded", "ntok", "tkey", "kind",
+    "title_start", "subj", "after_the", "tkey", "kind", "kind_surname",
 ]
 _KEYED_COLUMNS = [
     "seq", "article_id", "start", "end", "text", "label", "sent_start", "in_title", "title",
-    "title_start", "subj", "norm", "ntok", "canon", "kind", "key",
+    "title_start", "subj", "kind", "key",
 ]
 _PRIORITY_SQL = "CASE kind " + " ".join(
     f"WHEN '{k}' THEN {p}" for k, p in _KIND_PRIORITY.items()) + " ELSE 9 END"
@@ -81,9 +87,9 @@ _PRIORITY_SQL = "CASE kind " + " ".join(
 
 def resolve_tables(con: duckdb.DuckDBPyConnection, *,
                    overrides: Overrides = NO_OVERRIDES) -> None:
-    """Resolve the raw tables of the articles with status 'ok' into the ``res_*`` temporary
-    tables of ``con`` (see ``OUTPUTS``): a connection holding raw_mentions, raw_roles,
-    raw_quotes and articles (article_id, status)."""
+    """Resolve the raw tables of the articles with status 'ok' (raw_mentions, raw_roles,
+    raw_quotes, articles) of ``con`` into working tables (``res_*``, temporary), which
+    ``copy_resolved`` swaps in."""
     _Passes(con, overrides).run()
 
 
@@ -113,7 +119,7 @@ def resolve_frames(
         resolve_tables(con, overrides=overrides)
         copy_resolved(con)
         tables = {name: con.execute(f"SELECT {_select(name)} FROM {name}").df()
-                  for name in OUTPUTS}
+                  for name in RESOLVED}
     finally:
         con.close()
     return Resolution(tables["mentions"], tables["entities"], tables["roles"],
@@ -165,7 +171,6 @@ class _Passes:
                                   "GROUP BY batch ORDER BY batch").fetchall()
         self.prepare()
         self.confirm_headings()
-        self.correct_kinds()
         self.link_persons()
         self.name_entities()
         self.write_mentions()
@@ -173,9 +178,9 @@ class _Passes:
         self.write_places()
         self.write_entities()
         self.write_quotes()
-        for table in ("res_prep", "res_head", "res_confirmed", "res_surnames", "res_kinded",
-                      "res_person", "res_ptokens", "res_keyed", "res_keykind", "res_entkey",
-                      "res_entity_names", "res_country", "res_geo", "res_bestrole"):
+        for table in ("res_head", "res_confirmed", "res_surnames", "res_person", "res_ptokens",
+                      "res_votes_kind", "res_votes_name", "res_keykind", "res_entity_names",
+                      "res_country", "res_geo", "res_bestrole"):
             con.execute(f"DROP TABLE IF EXISTS {table}")
 
     # -- reading ---------------------------------------------------------------------------
@@ -189,34 +194,46 @@ class _Passes:
         for batch, low, high in self.bounds:
             yield self.con.execute(sql, [low, high, batch]).df()
 
-    def _stream(self, sql: str) -> Iterator[list[tuple]]:
-        """The rows of an ordered query, ``FETCH_ROWS`` at a time (kept aside in a table
-        first: the loop writes to the same connection, whose temporary tables only it
-        sees)."""
+    def _stream(self, sql: str, order: str) -> Iterator[list[tuple]]:
+        """The rows of a query in ``order`` (its columns), ``FETCH_ROWS`` at a time: kept
+        aside in a numbered table first, as the loop writes to the same connection (whose
+        temporary tables only it sees, in a transaction whose new rows have no usable
+        rowid)."""
         con = self.con
-        con.execute(f"CREATE OR REPLACE TEMP TABLE res_page AS {sql}")
+        con.execute("CREATE OR REPLACE TEMP TABLE res_page AS SELECT *, row_number() OVER "
+                    f"(ORDER BY {order}) AS _n FROM ({sql})")
         total = con.execute("SELECT count(*) FROM res_page").fetchone()[0]
         for low in range(0, total, FETCH_ROWS):
-            yield con.execute("SELECT * FROM res_page WHERE rowid >= ? AND rowid < ? "
-                              "ORDER BY rowid", [low, low + FETCH_ROWS]).fetchall()
+            yield con.execute("SELECT * EXCLUDE (_n) FROM res_page WHERE _n > ? AND _n <= ? "
+                              "ORDER BY _n", [low, low + FETCH_ROWS]).fetchall()
         con.execute("DROP TABLE res_page")
 
     def _lookup(self, sql: str, values: list[str]) -> list[tuple]:
         """Rows of ``sql`` for a list parameter (``?``) of values: one batch's names."""
         return self.con.execute(sql, [values]).fetchall() if values else []
 
-    # -- 1. prepare ------------------------------------------------------------------------
+    # -- 1. prepare, and kinds -------------------------------------------------------------
     def prepare(self) -> None:
-        _create(self.con, "res_prep", _STAGE_COLUMNS)
-        _create(self.con, "res_head", _STAGE_COLUMNS)
+        """Body mentions prepared and given their kinds, a batch at a time; what the later
+        passes need of the corpus collected beside them (names the body confirms, surnames
+        of full names); heading mentions set aside with their windows."""
+        con = self.con
+        _create(con, "res_kinded", _KINDED_COLUMNS)
+        _create(con, "res_head", _STAGE_COLUMNS)
+        _create(con, "res_confirmed", ["folded", "label", "article_id", "start"])
+        _create(con, "res_surnames", ["last_key"])
         columns = ('r.article_id, r.start, r."end", r.text, r.label, r.sentence, '
                    "r.sent_start, r.in_title, r.in_heading, r.subj")
         for raw in self._batches("raw_mentions", columns):
             prepared = entities.prepare_mentions(raw)
-            rows = [self._stage_row(m) for m in prepared.itertuples(index=False)]
-            staged = pd.DataFrame(rows, columns=_STAGE_COLUMNS)
-            _insert(self.con, "res_prep", staged[~staged["in_heading"]])
-            _insert(self.con, "res_head", staged[staged["in_heading"]])
+            staged = pd.DataFrame([self._stage_row(m) for m in prepared.itertuples(index=False)],
+                                  columns=_STAGE_COLUMNS)
+            heading = staged["in_heading"].astype(bool)
+            body = staged[~heading]
+            firsts = body.drop_duplicates("folded")  # in text order: the first label seen
+            _insert(con, "res_confirmed", firsts[["folded", "label", "article_id", "start"]])
+            self._kinds(body)
+            _insert(con, "res_head", staged[heading])
 
     def _stage_row(self, m) -> tuple:
         at = max(0, m.start - m.sent_start)
@@ -237,24 +254,47 @@ class _Passes:
         norm, folded = features[0], features[1]
         return (*features, folded in self.overrides.ignore or len(norm) <= 1)
 
+    def _kinds(self, m: pd.DataFrame) -> None:
+        """Kinds by context, both for the mention's own kind and for the one it has if its
+        word turns out to be a surname (known at the end, so ``kind_surname`` is kept where
+        it differs); role words, ignored names and drops left out."""
+        if m.empty:
+            return
+        kept = m[~m["ignored"].astype(bool)]
+        surnames = kept.loc[(kept["label"] == "PERSON") & (kept["ntok"] > 1), "last_key"]
+        _insert(self.con, "res_surnames", pd.DataFrame({"last_key": surnames.unique()}))
+        m = kept[~kept["role_only"].astype(bool)].copy()
+        if m.empty:
+            return
+        m["kind"] = m["kind0"]
+        neighbours = entities.coordinated(m)
+        m["kind"] = [entities.context_kind(row, neighbours) for row in m.itertuples(index=False)]
+        either = m["kind_surname"] != m["kind0"]  # the rare one-word PERSON that is a place
+        other = m[either].assign(kind=m.loc[either, "kind_surname"])
+        m.loc[either, "kind_surname"] = [entities.context_kind(row, neighbours)
+                                         for row in other.itertuples(index=False)]
+        m.loc[~either, "kind_surname"] = m.loc[~either, "kind"]
+        m.loc[m["kind"] == m["kind_surname"], "tkey"] = None
+        _insert(self.con, "res_kinded", m.loc[m["kind"] != "drop", _KINDED_COLUMNS])
+
     # -- 2. headings -----------------------------------------------------------------------
     def confirm_headings(self) -> None:
         """Heading mentions: kept when the body of the corpus confirms them (first label
-        seen wins), else replaced by the confirmed names inside them."""
+        seen wins), else replaced by the confirmed names inside them; then given kinds."""
         con = self.con
         con.execute("CREATE OR REPLACE TEMP TABLE res_confirmed AS SELECT folded, "
-                    "first(label ORDER BY article_id, start) AS label FROM res_prep "
+                    "first(label ORDER BY article_id, start) AS label FROM res_confirmed "
                     "GROUP BY folded")
-        columns = ", ".join(f'"{c}"' for c in _STAGE_COLUMNS)
-        for rows in self._stream(f"SELECT {columns} FROM res_head ORDER BY article_id, start"):
-            heads = pd.DataFrame(rows, columns=_STAGE_COLUMNS)
+        for heads in self._batches("res_head"):
             wanted = sorted({c for t in heads["text"] for c in entities.heading_candidates(t)})
             confirmed = dict(self._lookup(
                 "SELECT folded, label FROM res_confirmed WHERE folded IN (SELECT unnest(?))",
                 wanted))
             kept = [self._part(m, part) for m in heads.itertuples(index=False)
                     for part in entities.confirm_heading(m, confirmed)]
-            _insert(con, "res_prep", pd.DataFrame(kept, columns=_STAGE_COLUMNS))
+            self._kinds(pd.DataFrame(kept, columns=_STAGE_COLUMNS))
+        con.execute("CREATE OR REPLACE TEMP TABLE res_surnames AS SELECT DISTINCT last_key "
+                    "FROM res_surnames")
 
     def _part(self, m, part: dict) -> tuple:
         """A confirmed heading mention or a part of one, its windows shifted to fit."""
@@ -266,50 +306,61 @@ class _Passes:
         return (*fixed, before, after, *self._context(before, after),
                 *self._features(part["text"], part["label"]))
 
-    # -- 3. kinds --------------------------------------------------------------------------
-    def correct_kinds(self) -> None:
-        """Kinds by the corpus' surnames, then by context; role words and drops removed."""
-        con = self.con
-        con.execute("CREATE OR REPLACE TEMP TABLE res_surnames AS SELECT DISTINCT last_key "
-                    "FROM res_prep WHERE NOT ignored AND label = 'PERSON' AND ntok > 1")
-        _create(con, "res_kinded", _KINDED_COLUMNS)
-        kinds = ("r.*, CASE WHEN r.tkey IN (SELECT last_key FROM res_surnames) "
-                 "THEN r.kind_surname ELSE r.kind0 END AS kind")
-        for m in self._batches("res_prep", kinds, where="NOT r.ignored AND NOT r.role_only"):
-            if m.empty:
-                continue
-            neighbours = entities.coordinated(m)
-            m["kind"] = [entities.context_kind(row, neighbours)
-                         for row in m.itertuples(index=False)]
-            _insert(con, "res_kinded", m.loc[m["kind"] != "drop", _KINDED_COLUMNS])
-        con.execute("DROP TABLE res_prep")
+    # -- 3. persons and keys ---------------------------------------------------------------
+    _KIND_SQL = ("CASE WHEN r.tkey IN (SELECT last_key FROM res_surnames) "
+                 "THEN r.kind_surname ELSE r.kind END")
 
-    # -- 4. persons and keys ---------------------------------------------------------------
     def link_persons(self) -> None:
+        """The corpus' full person names and one-word PERSON names, then each mention's
+        key, a batch at a time; the votes for each key's kind and name counted beside."""
         con = self.con
         _create(con, "res_person", ["key", "surname", "first"])
-        names = ("SELECT DISTINCT norm FROM res_kinded WHERE kind = 'person' AND ntok > 1 "
-                 "ORDER BY norm")
-        for rows in self._stream(names):
-            index = pd.DataFrame([entities.person_index_row(n) for (n,) in rows],
-                                 columns=["key", "surname", "first"])
-            _insert(con, "res_person", index)
-        con.execute("CREATE OR REPLACE TEMP TABLE res_ptokens AS SELECT DISTINCT tkey "
-                    "FROM res_kinded WHERE label = 'PERSON' AND ntok = 1")
+        _create(con, "res_ptokens", ["tkey"])
+        names = (f"SELECT DISTINCT r.text, r.label, {self._KIND_SQL} = 'person' AS person "
+                 "FROM res_kinded r WHERE r.label = 'PERSON' OR "
+                 f"{self._KIND_SQL} = 'person'")
+        for rows in self._stream(names, "text, label, person"):
+            full, tokens = set(), set()
+            for text, label, person in rows:
+                norm, _, ntok, tkey, *_ = entities.mention_features(text, label)
+                if person and ntok > 1:
+                    full.add(norm)
+                if label == "PERSON" and ntok == 1:
+                    tokens.add(tkey)
+            _insert(con, "res_person", pd.DataFrame(
+                [entities.person_index_row(n) for n in sorted(full)],
+                columns=["key", "surname", "first"]))
+            _insert(con, "res_ptokens", pd.DataFrame({"tkey": sorted(tokens)}))
         _create(con, "res_keyed", _KEYED_COLUMNS)
+        _create(con, "res_votes_kind", ["key", "kind", "n"], {"n": "BIGINT"})
+        _create(con, "res_votes_name", ["key", "norm", "canon", "ntok", "n", "first"],
+                {"n": "BIGINT", "first": "BIGINT"})
         seq = 0
-        for m in self._batches("res_kinded"):
+        columns = f"r.* EXCLUDE (tkey, kind, kind_surname), {self._KIND_SQL} AS kind"
+        for m in self._batches("res_kinded", columns):
             if m.empty:
                 continue
+            features = [entities.mention_features(t, lab)
+                        for t, lab in zip(m["text"], m["label"], strict=True)]
+            for i, column in enumerate(("norm", "folded", "ntok", "tkey")):
+                m[column] = [f[i] for f in features]
             linker = self._linker(m)
             m["key"] = [entities.entity_key(row, linker, self.overrides)
                         for row in m.itertuples(index=False)]
             m.loc[m["key"].str.startswith("person:"), "kind"] = "person"
-            m["canon"] = [_canonical(n) for n in m["norm"]]
             m["seq"] = range(seq, seq + len(m))
             seq += len(m)
             _insert(con, "res_keyed", m[_KEYED_COLUMNS])
+            self._vote(m)
         con.execute("DROP TABLE res_kinded")
+
+    def _vote(self, m: pd.DataFrame) -> None:
+        kinds = m.groupby(["key", "kind"]).size().rename("n").reset_index()
+        _insert(self.con, "res_votes_kind", kinds)
+        names = m.groupby(["key", "norm"]).agg(ntok=("ntok", "first"), n=("seq", "size"),
+                                               first=("seq", "min")).reset_index()
+        names["canon"] = [_canonical(n) for n in names["norm"]]
+        _insert(self.con, "res_votes_name", names)
 
     def _linker(self, m: pd.DataFrame) -> PersonLinker:
         tokens = sorted(set(m.loc[m["ntok"] == 1, "tkey"]))
@@ -322,11 +373,11 @@ class _Passes:
             surname[last].add(key)
             first[head].add(key)
         person_tokens = {t for (t,) in self._lookup(
-            "SELECT tkey FROM res_ptokens WHERE tkey IN (SELECT unnest(?))", tokens)}
+            "SELECT DISTINCT tkey FROM res_ptokens WHERE tkey IN (SELECT unnest(?))", tokens)}
         return PersonLinker(m, surname=surname, first=first, person_tokens=person_tokens,
                             overrides=self.overrides)
 
-    # -- 5. entities -----------------------------------------------------------------------
+    # -- 4. entities -----------------------------------------------------------------------
     def name_entities(self) -> None:
         """Each key's kind (the majority; ties to person, organization, place, ...) and
         name (persons: the most frequent of the longest forms; places: the most frequent
@@ -334,21 +385,20 @@ class _Passes:
         con = self.con
         con.execute(
             "CREATE OR REPLACE TEMP TABLE res_keykind AS SELECT key, "
-            "arg_min(kind, -n * 10 + prio) AS kind FROM (SELECT key, kind, count(*) AS n, "
-            f"{_PRIORITY_SQL} AS prio FROM res_keyed GROUP BY key, kind) GROUP BY key"
+            "arg_min(kind, -n * 10 + prio) AS kind FROM (SELECT key, kind, sum(n) AS n, "
+            f"{_PRIORITY_SQL} AS prio FROM res_votes_kind GROUP BY key, kind) GROUP BY key"
         )
         _create(con, "res_entkey", ["key", "kind", "name", "entity_id"])
         votes = """
             WITH c AS (
                 SELECT r.key, k.kind, CASE WHEN k.kind = 'place' THEN r.canon ELSE r.norm
-                    END AS nm, max(r.ntok) AS ntok, count(*) AS n, min(r.seq) AS first
-                FROM res_keyed r JOIN res_keykind k USING (key) GROUP BY ALL),
+                    END AS nm, max(r.ntok) AS ntok, sum(r.n) AS n, min(r.first) AS first
+                FROM res_votes_name r JOIN res_keykind k USING (key) GROUP BY ALL),
             t AS (SELECT *, max(ntok) OVER (PARTITION BY key) AS longest FROM c)
             SELECT key, kind, nm FROM t QUALIFY row_number() OVER (PARTITION BY key ORDER BY
                 (kind = 'person' AND ntok < longest), n DESC,
-                CASE WHEN kind = 'place' THEN first ELSE 0 END, nm) = 1
-            ORDER BY key"""
-        for rows in self._stream(votes):
+                CASE WHEN kind = 'place' THEN first ELSE 0 END, nm) = 1"""
+        for rows in self._stream(votes, "key"):
             done = [(key, *entities.finish_entity(key, kind, name, self.overrides))
                     for key, kind, name in rows]
             _insert(con, "res_entkey", pd.DataFrame(done, columns=["key", "kind", "name",
@@ -356,13 +406,13 @@ class _Passes:
 
     # -- 6. outputs ------------------------------------------------------------------------
     def write_mentions(self) -> None:
+        """The resolved mentions: a view of the keyed ones with their entity's id, name and
+        kind (``copy_resolved`` adds their sentences)."""
         self.con.execute("""
-            CREATE OR REPLACE TEMP TABLE res_mentions AS
+            CREATE OR REPLACE TEMP VIEW res_mentions AS
             SELECT k.article_id, e.entity_id, e.name, e.kind, k.text, k.start, k."end",
                 k.in_title, k.label, k.sent_start, k.subj, k.title, k.title_start, k.seq
-            FROM res_keyed k JOIN res_entkey e USING (key)
-            ORDER BY k.article_id, k.start""")
-        self.con.execute("DROP TABLE res_keyed")
+            FROM res_keyed k JOIN res_entkey e USING (key)""")
 
     def write_roles(self) -> None:
         """Titles cut from person spans, and the parser's roles on the person mention with
@@ -399,8 +449,8 @@ class _Passes:
                     "first(kind ORDER BY article_id, start) AS kind FROM res_mentions "
                     "GROUP BY entity_id")
         _create(con, "res_country", ["name", "code"])
-        for rows in self._stream("SELECT DISTINCT name FROM res_mentions WHERE kind = 'place' "
-                                 "ORDER BY name"):
+        for rows in self._stream("SELECT DISTINCT name FROM res_mentions "
+                                 "WHERE kind = 'place'", "name"):
             _insert(con, "res_country", pd.DataFrame(
                 [(n, entities.country_code(n)) for (n,) in rows], columns=["name", "code"]))
         _create(con, "res_places", PLACE_COLUMNS, {"lat": "DOUBLE", "lon": "DOUBLE",
@@ -420,8 +470,8 @@ class _Passes:
                          FILTER (WHERE c.code IS NOT NULL), []) AS context
             FROM res_entity_names e JOIN (SELECT DISTINCT entity_id FROM pm) USING (entity_id)
             LEFT JOIN counts c USING (entity_id)
-            GROUP BY e.entity_id, e.name ORDER BY e.entity_id"""
-        for rows in self._stream(contexts):
+            GROUP BY e.entity_id, e.name"""
+        for rows in self._stream(contexts, "entity_id"):
             candidates, geo = [], []
             for entity_id, name, context in rows:
                 found, (country, lat, lon) = entities.geocode_entity(
@@ -436,33 +486,37 @@ class _Passes:
         """One row per entity: name, kind, aliases (surface forms), role, place, counts."""
         con = self.con
         _create(con, "res_bestrole", ["entity_id", "role"])
-        for rows in self._stream("SELECT entity_id, list(role ORDER BY prio, pos) FROM "
-                                 "res_roles GROUP BY entity_id ORDER BY entity_id"):
+        for rows in self._stream("SELECT entity_id, list(role ORDER BY prio, pos) AS roles "
+                                 "FROM res_roles GROUP BY entity_id", "entity_id"):
             _insert(con, "res_bestrole", pd.DataFrame(
                 [(e, entities.best_role(roles)) for e, roles in rows],
                 columns=["entity_id", "role"]))
         columns = ", ".join(f'"{c}"' for c in ENTITY_COLUMNS)
         con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE res_entities AS SELECT {columns} FROM (
-                SELECT m.entity_id, n.name, n.kind,
-                    list_sort(list(DISTINCT m.text)) AS aliases, b.role, g.country,
-                    g.lat, g.lon, count(*)::INTEGER AS mentions,
-                    count(DISTINCT m.article_id)::INTEGER AS articles
-                FROM res_mentions m JOIN res_entity_names n USING (entity_id)
-                LEFT JOIN res_bestrole b USING (entity_id)
-                LEFT JOIN res_geo g USING (entity_id)
-                GROUP BY ALL)
+            CREATE OR REPLACE TEMP TABLE res_entities AS
+            WITH counts AS (SELECT entity_id, count(*)::INTEGER AS mentions FROM res_mentions
+                            GROUP BY entity_id),
+            articles AS (SELECT entity_id, count(*)::INTEGER AS articles FROM
+                         (SELECT DISTINCT entity_id, article_id FROM res_mentions)
+                         GROUP BY entity_id),
+            aliases AS (SELECT entity_id, list(text ORDER BY text) AS aliases FROM
+                        (SELECT DISTINCT entity_id, text FROM res_mentions)
+                        GROUP BY entity_id)
+            SELECT {columns} FROM res_entity_names JOIN counts USING (entity_id)
+            JOIN articles USING (entity_id) JOIN aliases USING (entity_id)
+            LEFT JOIN res_bestrole USING (entity_id) LEFT JOIN res_geo USING (entity_id)
             ORDER BY mentions DESC, name""")
 
     def write_quotes(self) -> None:
-        """Speakers resolved against the resolved mentions of their own article."""
-        con = self.con
-        _create(con, "res_quotes", QUOTE_COLUMNS, {
-            "start": "INTEGER", "end": "INTEGER", "anonymous": "BOOLEAN"})
+        """Speakers resolved against the resolved mentions of their own article (the quote
+        and its sentence are joined back from the raw quotes by ``copy_resolved``)."""
+        _create(self.con, "res_quotes", _QUOTE_KEPT, {
+            "start": "INTEGER", "end": "INTEGER", "anonymous": "BOOLEAN",
+            "sent_start": "INTEGER"})
         for raw, mentions in zip(self._batches("raw_quotes"), self._batches("res_mentions"),
                                  strict=True):
             if not raw.empty:
-                _insert(con, "res_quotes", resolve_quotes(raw, mentions))
+                _insert(self.con, "res_quotes", resolve_quotes(raw, mentions)[_QUOTE_KEPT])
 
 
 @lru_cache(maxsize=1 << 16)
@@ -478,29 +532,41 @@ def _select(name: str) -> str:
 
 
 def copy_resolved(con: duckdb.DuckDBPyConnection) -> None:
-    """Replace the store's resolved tables by the ``res_*`` tables (inside the caller's
-    transaction); each mention gets its sentence from the raw mentions, a batch of articles
-    at a time."""
-    for name, table in OUTPUTS.items():
+    """Replace the store's resolved tables (``RESOLVED``) by what ``resolve_tables`` left in
+    its working tables (run it inside a transaction). Mentions get their sentences, quotes
+    their text and sentence, from the raw tables a batch of articles at a time."""
+    for name in RESOLVED:
         con.execute(f"DELETE FROM {name}")
-        if name != "mentions":
-            con.execute(f"INSERT INTO {name} BY NAME SELECT {_select(name)} FROM {table}")
-    bounds = con.execute("SELECT min(article_id), max(article_id) FROM res_ok "
-                         "GROUP BY batch ORDER BY batch").fetchall()
-    columns = ", ".join(f'r."{c}"' if c != "sentence" else "s.sentence"
-                        for c in MENTION_COLUMNS)
-    for low, high in bounds:
+    for name in ("roles", "places", "entities"):
+        con.execute(f"INSERT INTO {name} BY NAME SELECT {_select(name)} FROM res_{name}")
+    mentions = ", ".join(f'r."{c}"' if c != "sentence" else "s.sentence"
+                         for c in MENTION_COLUMNS)
+    quotes = ", ".join(f'r."{c}"' if c not in ("quote", "sentence") else f"s.{c}"
+                       for c in QUOTE_COLUMNS)
+    for low, high in con.execute("SELECT min(article_id), max(article_id) FROM res_ok "
+                                 "GROUP BY batch ORDER BY batch").fetchall():
         con.execute(f"""
-            INSERT INTO mentions BY NAME SELECT {columns} FROM res_mentions r
+            INSERT INTO mentions BY NAME SELECT {mentions} FROM res_mentions r
             LEFT JOIN (SELECT article_id, sent_start, any_value(sentence) AS sentence
-                       FROM raw_mentions WHERE article_id BETWEEN $1 AND $2 GROUP BY ALL) s
-                USING (article_id, sent_start)
+                       FROM raw_mentions WHERE article_id BETWEEN $1 AND $2
+                       GROUP BY ALL) s USING (article_id, sent_start)
+            WHERE r.article_id BETWEEN $1 AND $2 ORDER BY r.article_id, r.start""",
+            [low, high])
+        con.execute(f"""
+            INSERT INTO quotes BY NAME SELECT {quotes} FROM res_quotes r
+            LEFT JOIN (SELECT article_id, start, "end", sent_start, any_value(quote) AS quote,
+                           any_value(sentence) AS sentence
+                       FROM raw_quotes WHERE article_id BETWEEN $1 AND $2
+                       GROUP BY ALL) s USING (article_id, start, "end", sent_start)
             WHERE r.article_id BETWEEN $1 AND $2 ORDER BY r.article_id, r.start""",
             [low, high])
 
 
-def drop_resolved(con: duckdb.DuckDBPyConnection) -> None:
-    """Drop the ``res_*`` tables (what ``resolve_tables`` left for the caller to copy)."""
-    for table in (*OUTPUTS.values(), "res_ok"):
-        con.execute(f"DROP TABLE IF EXISTS {table}")
-
+def drop_working_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop what ``resolve_tables`` works with."""
+    for (name, kind) in con.execute(
+            "SELECT table_name, 'TABLE' FROM duckdb_tables() WHERE temporary "
+            "AND starts_with(table_name, 'res_') UNION ALL SELECT view_name, 'VIEW' "
+            "FROM duckdb_views() WHERE temporary AND starts_with(view_name, 'res_')"
+            ).fetchall():
+        con.execute(f"DROP {kind} IF EXISTS {name}")

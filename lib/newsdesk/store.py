@@ -248,12 +248,37 @@ class Store:
             raise
 
     # -- cache -----------------------------------------------------------------------------
-    def cache_keys(self) -> dict[str, tuple[str, str, str]]:
-        """article_id -> (content_hash, fingerprint, meta_hash) of what is stored."""
-        rows = self.con.execute(
-            "SELECT article_id, content_hash, fingerprint, meta_hash FROM articles"
-        ).fetchall()
+    def cache_keys(self, ids: Iterable[str] | None = None) -> dict[str, tuple[str, str, str]]:
+        """article_id -> (content_hash, fingerprint, meta_hash) of what is stored (of the
+        articles ``ids`` only, when given)."""
+        sql = "SELECT article_id, content_hash, fingerprint, meta_hash FROM articles"
+        if ids is None:
+            rows = self.con.execute(sql).fetchall()
+        else:
+            rows = self.con.execute(sql + " WHERE article_id IN (SELECT unnest(?))",
+                                    [list(ids)]).fetchall()
         return {aid: (h, fp, mh) for aid, h, fp, mh in rows}
+
+    def mark_seen(self, ids: list[str]) -> set[str]:
+        """Record article ids as seen by the running ingest (a temporary table, so a huge
+        corpus costs no memory); return those of ``ids`` it had seen before."""
+        con = self.con
+        con.execute("CREATE TEMP TABLE IF NOT EXISTS run_seen (article_id VARCHAR)")
+        before = {aid for (aid,) in con.execute(
+            "SELECT article_id FROM run_seen WHERE article_id IN (SELECT unnest(?))",
+            [ids]).fetchall()}
+        new = [aid for aid in dict.fromkeys(ids) if aid not in before]
+        if new:
+            con.execute("INSERT INTO run_seen SELECT unnest(?)", [new])
+        return before
+
+    def seen_statuses(self) -> list[tuple[str, int]]:
+        """(status, count) of the articles the running ingest has seen (``mark_seen``)."""
+        con = self.con
+        con.execute("CREATE TEMP TABLE IF NOT EXISTS run_seen (article_id VARCHAR)")
+        return [(str(status), int(n)) for status, n in con.execute(
+            "SELECT status, count(*) FROM articles JOIN run_seen USING (article_id) "
+            "GROUP BY status ORDER BY status").fetchall()]
 
     def write_article_row(self, row: dict) -> None:
         """Replace only an article's row (metadata changed, NLP results still valid)."""
@@ -318,8 +343,8 @@ class Store:
     def replace_resolved(self, overrides: Overrides) -> None:
         """Recompute the corpus-level tables (mentions, entities, roles, places, quotes) from
         the raw tables of the 'ok' articles, streamed through DuckDB in bounded batches
-        (``resolution``), and swap them in at once."""
-        from newsdesk.resolution import copy_resolved, drop_resolved, resolve_tables
+        (``resolution``), in one transaction: all new, or (on failure) all as before."""
+        from newsdesk.resolution import copy_resolved, drop_working_tables, resolve_tables
 
         con = self.con
         try:
@@ -332,7 +357,7 @@ class Store:
                 self._rollback()
                 raise
         finally:
-            drop_resolved(con)
+            drop_working_tables(con)
 
     def snapshot(self, run: str) -> None:
         """Remember the entities' counts and the quotes as a report ``run`` saw them, so the
@@ -421,17 +446,18 @@ class Store:
             pairs AS (SELECT DISTINCT x.article_id AS later, y.article_id AS earlier
                       FROM bands x JOIN bands y ON x.b = y.b AND x.h = y.h
                           AND y.article_id < x.article_id)
-            SELECT p.later, p.earlier, list_sum(list_transform(range(1, {num_perm} + 1),
-                lambda i: (a.minhash[i] = e.minhash[i])::INTEGER)) / {num_perm} AS estimate
-            FROM pairs p JOIN sig a ON a.article_id = p.later
-            JOIN sig e ON e.article_id = p.earlier
-            WHERE estimate >= {float(min_estimate)!r} ORDER BY p.later, p.earlier""")
+            SELECT *, row_number() OVER (ORDER BY later, earlier) AS n FROM (
+                SELECT p.later, p.earlier, list_sum(list_transform(
+                    range(1, {num_perm} + 1), lambda i: (a.minhash[i] = e.minhash[i])::INTEGER
+                )) / {num_perm} AS estimate
+                FROM pairs p JOIN sig a ON a.article_id = p.later
+                JOIN sig e ON e.article_id = p.earlier)
+            WHERE estimate >= {float(min_estimate)!r}""")
         con.execute("DROP TABLE res_originals")
         total = con.execute("SELECT count(*) FROM res_pairs").fetchone()[0]
         for low in range(0, total, page):
             yield from con.execute("SELECT later, earlier, estimate FROM res_pairs WHERE "
-                                   "rowid >= ? AND rowid < ? ORDER BY rowid",
-                                   [low, low + page]).fetchall()
+                                   "n > ? AND n <= ? ORDER BY n", [low, low + page]).fetchall()
         con.execute("DROP TABLE res_pairs")
 
     def add_copies(self, copies: list[tuple[str, str, str, str]]) -> None:
