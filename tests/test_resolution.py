@@ -8,7 +8,7 @@ import pytest
 
 from newsdesk import entities, resolution
 from newsdesk.ingest import resolve_store
-from newsdesk.store import RESOLVED_TABLES, Store
+from newsdesk.store import RESOLVED_TABLES, Store, StoreError
 
 ORDER = {"mentions": "article_id, start, entity_id", "entities": "entity_id",
          "roles": "entity_id, article_id, start, role", "places": "entity_id, candidate",
@@ -85,3 +85,17 @@ def test_store_memory_limit_is_a_setting(tmp_path, monkeypatch, setting, shown):
     with Store(tmp_path / "m.duckdb") as store:
         limit = store.con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
     assert limit == shown
+
+
+def test_resolution_out_of_memory_names_the_setting_and_keeps_tables(sample_db, tmp_path,
+                                                                     monkeypatch):
+    db = tmp_path / "small.duckdb"
+    shutil.copy(sample_db, db)
+    before = _tables(db)
+    monkeypatch.setenv("NEWSDESK_DB_MEMORY", "1MB")
+    with Store(db) as store:
+        with pytest.raises(StoreError, match="set NEWSDESK_DB_MEMORY higher"):
+            resolve_store(store, aliases=tmp_path / "no-aliases.yml")
+        temp = store.con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary")
+        assert temp.fetchall() == []
+    assert _tables(db) == before

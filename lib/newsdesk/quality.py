@@ -3,9 +3,11 @@
 * ``detect_language``: a cheap, offline stop-word-ratio detector over the stop word lists that
   ship inside the spaCy package (read as files, so spaCy itself is not imported), plus the
   script of the letters for languages written without Latin letters.
-* ``shingles`` / ``minhash`` / ``find_duplicates``: exact copies (same content hash) and
+* ``shingles`` / ``minhash`` / ``first_similar``: exact copies (same content hash) and
   near-duplicate syndicated copies (Jaccard similarity of the word 5-gram sets of the cleaned
-  bodies ≥ a threshold), decided deterministically: the earliest ``article_id`` is the original.
+  bodies ≥ a threshold), decided deterministically: the earliest ``article_id`` is the
+  original. The candidate pairs (signatures sharing one of ``BANDS`` bands) are joined in
+  DuckDB (``Store.find_copies``), so a corpus of any size is screened in bounded memory.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import importlib.util
 import re
 import unicodedata
 import zlib
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -199,60 +201,6 @@ class Copy:
     status: str  # duplicate | near_duplicate
     of: str  # the article_id of the original
     similarity: float  # 1.0 for an exact copy, else the Jaccard similarity of the 5-grams
-
-
-@dataclass(frozen=True)
-class Candidate:
-    article_id: str
-    content_hash: str
-    signature: Sequence[int] | None  # None: too short for near-duplicate detection
-
-
-def find_duplicates(
-    candidates: Iterable[Candidate],
-    shingles_of: Callable[[str], frozenset[int]],
-    *,
-    threshold: float = 0.8,
-) -> dict[str, Copy]:
-    """Which candidates copy an earlier one (by ``article_id`` order, so the result does not
-    depend on the order articles were read or parsed).
-
-    Exact copies share a content hash. Near-duplicates are found by MinHash LSH and confirmed
-    on the exact Jaccard similarity of their shingle sets (``shingles_of(article_id)``).
-    """
-    ordered = sorted(candidates, key=lambda c: c.article_id)
-    result: dict[str, Copy] = {}
-    first_of_hash: dict[str, str] = {}
-    buckets: dict[tuple[int, tuple[int, ...]], list[str]] = defaultdict(list)
-    signatures: dict[str, np.ndarray] = {}
-    exact_cache: dict[str, frozenset[int]] = {}
-
-    def exact(aid: str) -> frozenset[int]:
-        if aid not in exact_cache:
-            exact_cache[aid] = shingles_of(aid)
-        return exact_cache[aid]
-
-    rows = NUM_PERM // BANDS
-    for cand in ordered:
-        original = first_of_hash.setdefault(cand.content_hash, cand.article_id)
-        if original != cand.article_id:
-            result[cand.article_id] = Copy("duplicate", original, 1.0)
-            continue
-        if cand.signature is None or len(cand.signature) != NUM_PERM:
-            continue
-        sig = np.asarray(cand.signature, dtype=np.int64)
-        keys = [(band, tuple(sig[band * rows : (band + 1) * rows].tolist()))
-                for band in range(BANDS)]
-        earlier = sorted({aid for key in keys for aid in buckets.get(key, ())})
-        found = first_similar(
-            cand.article_id, ((aid, float(np.mean(signatures[aid] == sig))) for aid in earlier),
-            exact, threshold=threshold)
-        if found is not None:
-            result[cand.article_id] = found
-        signatures[cand.article_id] = sig
-        for key in keys:
-            buckets[key].append(cand.article_id)
-    return result
 
 
 def first_similar(

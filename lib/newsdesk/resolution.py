@@ -417,29 +417,39 @@ class _Passes:
     def write_roles(self) -> None:
         """Titles cut from person spans, and the parser's roles on the person mention with
         the same span (else the first one starting inside it); one per entity, article and
-        place in the text."""
-        self.con.execute("""
-            CREATE OR REPLACE TEMP TABLE res_roles AS
-            WITH persons AS (SELECT * FROM res_mentions WHERE kind = 'person'),
-            raw AS (SELECT r.*, row_number() OVER (ORDER BY r.article_id, r.start,
-                        r.role_start) AS rid
-                    FROM raw_roles r JOIN res_ok USING (article_id)),
-            found AS (
-                SELECT p.entity_id, p.name, r.article_id, r.role, r.source,
-                    r.role_start AS start, r.role_end AS "end", 1 AS prio, r.rid AS pos
-                FROM raw r JOIN persons p ON p.article_id = r.article_id
-                    AND p.start >= r.start AND p.start < r."end"
-                QUALIFY row_number() OVER (PARTITION BY r.rid ORDER BY
-                    (p.start = r.start AND p."end" = r."end") DESC, p.start, p.seq DESC) = 1),
-            titles AS (
-                SELECT entity_id, name, article_id, title AS role, 'title' AS source,
-                    title_start AS start, title_start + length(title) AS "end", 0 AS prio,
-                    seq AS pos
-                FROM persons WHERE title != '')
-            SELECT * FROM (SELECT * FROM titles UNION ALL SELECT * FROM found)
-            QUALIFY row_number() OVER (PARTITION BY entity_id, article_id, start
-                                       ORDER BY prio, pos) = 1
-            ORDER BY entity_id, article_id, start""")
+        place in the text. A batch of articles at a time: roles never cross articles."""
+        con = self.con
+        con.execute("""
+            CREATE OR REPLACE TEMP TABLE res_raw_roles AS
+            SELECT r.*, row_number() OVER (ORDER BY r.article_id, r.start, r.role_start)
+                AS rid
+            FROM raw_roles r JOIN res_ok USING (article_id)""")
+        _create(con, "res_roles", [*ROLE_COLUMNS, "prio", "pos"], {
+            "start": "INTEGER", "end": "INTEGER", "prio": "INTEGER", "pos": "BIGINT"})
+        for _, low, high in self.bounds:
+            con.execute("""
+                INSERT INTO res_roles BY NAME
+                WITH persons AS (SELECT * FROM res_mentions WHERE kind = 'person'
+                                 AND article_id BETWEEN $1 AND $2),
+                raw AS (SELECT * FROM res_raw_roles WHERE article_id BETWEEN $1 AND $2),
+                found AS (
+                    SELECT p.entity_id, p.name, r.article_id, r.role, r.source,
+                        r.role_start AS start, r.role_end AS "end", 1 AS prio, r.rid AS pos
+                    FROM raw r JOIN persons p ON p.article_id = r.article_id
+                        AND p.start >= r.start AND p.start < r."end"
+                    QUALIFY row_number() OVER (PARTITION BY r.rid ORDER BY
+                        (p.start = r.start AND p."end" = r."end") DESC, p.start,
+                        p.seq DESC) = 1),
+                titles AS (
+                    SELECT entity_id, name, article_id, title AS role, 'title' AS source,
+                        title_start AS start, title_start + length(title) AS "end",
+                        0 AS prio, seq AS pos
+                    FROM persons WHERE title != '')
+                SELECT * FROM (SELECT * FROM titles UNION ALL SELECT * FROM found)
+                QUALIFY row_number() OVER (PARTITION BY entity_id, article_id, start
+                                           ORDER BY prio, pos) = 1
+                ORDER BY entity_id, article_id, start""", [low, high])
+        con.execute("DROP TABLE res_raw_roles")
 
     def write_places(self) -> None:
         """Geocode every place entity with the countries its articles name as context."""

@@ -356,6 +356,12 @@ class Store:
             except Exception:
                 self._rollback()
                 raise
+        except duckdb.OutOfMemoryException as exc:
+            raise StoreError(
+                f"{self.path}: resolving the corpus needs more memory than DuckDB may use "
+                f"here ({db_memory()}); set NEWSDESK_DB_MEMORY higher (e.g. 1GB) and run "
+                "ingest again (the articles are stored; only this step is redone)"
+            ) from exc
         finally:
             drop_working_tables(con)
 
