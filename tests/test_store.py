@@ -8,16 +8,22 @@ import duckdb
 import pandas as pd
 import pytest
 
-from newsdesk.ingest import (
-    QUOTE_COLUMNS,
-    RAW_COLUMNS,
-    REMOVED_COLUMNS,
-    ROLE_COLUMNS,
-    SENTENCE_COLUMNS,
-    resolve_store,
+from newsdesk.ingest import resolve_store
+from newsdesk.store import (
+    PER_ARTICLE_COLUMNS,
+    ArticleRecord,
+    Store,
+    StoreError,
+    Workbook,
+    now,
+    to_records_json,
 )
-from newsdesk.store import ArticleRecord, Store, StoreError, Workbook, now, to_records_json
 
+RAW_COLUMNS = PER_ARTICLE_COLUMNS["raw_mentions"]
+ROLE_COLUMNS = PER_ARTICLE_COLUMNS["raw_roles"]
+QUOTE_COLUMNS = PER_ARTICLE_COLUMNS["raw_quotes"]
+SENTENCE_COLUMNS = PER_ARTICLE_COLUMNS["sentences"]
+REMOVED_COLUMNS = PER_ARTICLE_COLUMNS["removed"]
 ARTICLE_CONTRACT = [
     "article_id", "path", "title", "source", "url", "published", "published_precision",
     "date_basis", "words", "status", "problems",

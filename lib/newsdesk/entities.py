@@ -566,12 +566,6 @@ def geocode_entity(entity_id: str, name: str, context: list[str],
     return rows, (found.country_name, found.lat, found.lon)
 
 
-def country_code(name: str) -> str | None:
-    """The alpha-2 code when a place name is a country (context for the other places)."""
-    place = places.geocode(name)
-    return place.country if place.kind == "country" and place.country else None
-
-
 def _place_row(entity_id, name, kind, country, lat, lon, population, chosen, basis) -> dict:
     return {"entity_id": entity_id, "candidate": name, "candidate_kind": kind,
             "country": country, "lat": lat, "lon": lon, "population": population,

@@ -60,7 +60,6 @@ from newsdesk.nlp import (
     require_model,
 )
 from newsdesk.store import (
-    PER_ARTICLE_COLUMNS,
     ArticleRecord,
     Store,
     Workbook,
@@ -69,11 +68,6 @@ from newsdesk.store import (
     now,
 )
 
-SENTENCE_COLUMNS = PER_ARTICLE_COLUMNS["sentences"]
-REMOVED_COLUMNS = PER_ARTICLE_COLUMNS["removed"]
-RAW_COLUMNS = PER_ARTICLE_COLUMNS["raw_mentions"]
-QUOTE_COLUMNS = PER_ARTICLE_COLUMNS["raw_quotes"]
-ROLE_COLUMNS = PER_ARTICLE_COLUMNS["raw_roles"]
 #: Statuses of articles that could not be read as articles: a run that writes one exits 1.
 FAILED_STATUSES = frozenset({"empty", "binary", "too_large", "missing", "unreadable"})
 #: From this many articles on, the NLP runs on every core by default (below, the start-up of
@@ -308,7 +302,7 @@ def dedupe_store(store: Store, *, threshold: float = NEAR_DUPLICATE_THRESHOLD) -
                               min_estimate=threshold - quality.ESTIMATE_SLACK)
     near = []
     for later, group in itertools.groupby(pairs, key=lambda pair: pair[0]):
-        copy = quality.first_similar(later, ((e, est) for _, e, est in group), shingles_of,
+        copy = quality.first_similar(later, (earlier for _, earlier in group), shingles_of,
                                      threshold=threshold)
         if copy is not None:
             near.append((later, copy.status, copy.of, (

@@ -513,11 +513,12 @@ def demonym_region(text: str) -> str | None:
     return None
 
 
+def country_code(name: str) -> str | None:
+    """The alpha-2 code when a place name is a country, else None."""
+    place = geocode(name)
+    return place.country if place.kind == "country" and place.country else None
+
+
 def place_countries(names: Iterable[str]) -> set[str]:
     """The alpha-2 codes of the countries among ``names`` (for building a context)."""
-    codes: set[str] = set()
-    for name in names:
-        place = geocode(name)
-        if place.kind == "country" and place.country:
-            codes.add(place.country)
-    return codes
+    return {code for code in map(country_code, names) if code}

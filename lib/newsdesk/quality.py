@@ -159,7 +159,7 @@ SHINGLE_WORDS = 5
 NUM_PERM = 64
 BANDS = 16  # NUM_PERM / BANDS rows per band: candidates from Jaccard ~0.5 up
 MIN_SHINGLES = 20  # shorter bodies are never called near-duplicates
-#: A pair whose MinHash estimate is this far below the threshold is not checked exactly.
+#: A pair whose MinHash estimate is this far below the threshold is not a candidate.
 ESTIMATE_SLACK = 0.2
 _PRIME = (1 << 31) - 1
 _rng = np.random.RandomState(20250402)
@@ -205,17 +205,14 @@ class Copy:
 
 def first_similar(
     article_id: str,
-    earlier: Iterable[tuple[str, float]],
+    earlier: Iterable[str],
     shingles_of: Callable[[str], frozenset[int]],
     *,
     threshold: float = 0.8,
 ) -> Copy | None:
-    """The first of the ``earlier`` articles (article_id, MinHash estimate of the similarity)
-    that ``article_id`` is a near-duplicate of, confirmed on the exact Jaccard similarity of
-    their shingle sets; estimates far below the threshold are not checked."""
-    for aid, estimate in earlier:
-        if estimate < threshold - ESTIMATE_SLACK:
-            continue
+    """The first of the ``earlier`` candidate articles that ``article_id`` is a
+    near-duplicate of, confirmed on the exact Jaccard similarity of their shingle sets."""
+    for aid in earlier:
         similarity = jaccard(shingles_of(article_id), shingles_of(aid))
         if similarity >= threshold:
             return Copy("near_duplicate", aid, round(similarity, 3))

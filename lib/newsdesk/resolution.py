@@ -43,6 +43,7 @@ from newsdesk.entities import (
     Resolution,
 )
 from newsdesk.quotes import QUOTE_COLUMNS, resolve_quotes
+from newsdesk.store import PER_ARTICLE_COLUMNS, SCHEMA, insert_frame, paged
 
 #: Articles whose mentions Python holds at once.
 BATCH_ARTICLES = 500
@@ -53,6 +54,9 @@ BEFORE = 60
 AFTER = 100
 #: The store's resolved tables, which ``copy_resolved`` replaces.
 RESOLVED = ("mentions", "entities", "roles", "places", "quotes")
+#: What ``copy_resolved`` reads: the working tables kept once the passes are done.
+_FOR_COPY = frozenset({"res_ok", "res_keyed", "res_entkey", "res_mentions", "res_roles",
+                       "res_places", "res_entities", "res_quotes"})
 #: The quote columns the passes keep (``copy_resolved`` joins the texts back).
 _QUOTE_KEPT = [c for c in QUOTE_COLUMNS if c not in ("quote", "sentence")] + ["sent_start"]
 
@@ -102,8 +106,6 @@ def resolve_frames(
 ) -> Resolution:
     """``resolve_tables`` over DataFrames (an in-memory database): raw mentions in, the
     mentions, entities, roles and places tables out."""
-    from newsdesk.store import PER_ARTICLE_COLUMNS, SCHEMA
-
     con = duckdb.connect()
     try:
         con.execute(SCHEMA)
@@ -112,10 +114,10 @@ def resolve_frames(
         for table, frame in frames.items():
             if frame is not None and not frame.empty:
                 cols = [c for c in PER_ARTICLE_COLUMNS[table] if c in frame.columns]
-                _insert(con, table, frame[cols])
+                insert_frame(con, table, frame[cols])
         ids = pd.DataFrame({"article_id": sorted(set(raw["article_id"])) if len(raw) else []})
         ids["status"] = "ok"
-        _insert(con, "articles", ids)
+        insert_frame(con, "articles", ids)
         resolve_tables(con, overrides=overrides)
         copy_resolved(con)
         tables = {name: con.execute(f"SELECT {_select(name)} FROM {name}").df()
@@ -136,16 +138,6 @@ def _complete_raw(raw: pd.DataFrame) -> pd.DataFrame:
         raw["sent_start"] = None
     raw["sent_start"] = [entities._sent_start(m) for m in raw.itertuples(index=False)]
     return raw
-
-
-def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
-    if frame.empty:
-        return
-    con.register("_res_incoming", frame)
-    try:
-        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _res_incoming")
-    finally:
-        con.unregister("_res_incoming")
 
 
 def _create(con: duckdb.DuckDBPyConnection, table: str, columns: list[str],
@@ -178,10 +170,7 @@ class _Passes:
         self.write_places()
         self.write_entities()
         self.write_quotes()
-        for table in ("res_head", "res_confirmed", "res_surnames", "res_person", "res_ptokens",
-                      "res_votes_kind", "res_votes_name", "res_keykind", "res_entity_names",
-                      "res_country", "res_geo", "res_bestrole"):
-            con.execute(f"DROP TABLE IF EXISTS {table}")
+        drop_working_tables(con, keep=_FOR_COPY)  # free the rest before the swap
 
     # -- reading ---------------------------------------------------------------------------
     def _batches(self, table: str, columns: str = "r.*", *, where: str = "",
@@ -195,18 +184,7 @@ class _Passes:
             yield self.con.execute(sql, [low, high, batch]).df()
 
     def _stream(self, sql: str, order: str) -> Iterator[list[tuple]]:
-        """The rows of a query in ``order`` (its columns), ``FETCH_ROWS`` at a time: kept
-        aside in a numbered table first, as the loop writes to the same connection (whose
-        temporary tables only it sees, in a transaction whose new rows have no usable
-        rowid)."""
-        con = self.con
-        con.execute("CREATE OR REPLACE TEMP TABLE res_page AS SELECT *, row_number() OVER "
-                    f"(ORDER BY {order}) AS _n FROM ({sql})")
-        total = con.execute("SELECT count(*) FROM res_page").fetchone()[0]
-        for low in range(0, total, FETCH_ROWS):
-            yield con.execute("SELECT * EXCLUDE (_n) FROM res_page WHERE _n > ? AND _n <= ? "
-                              "ORDER BY _n", [low, low + FETCH_ROWS]).fetchall()
-        con.execute("DROP TABLE res_page")
+        return paged(self.con, sql, order, page=FETCH_ROWS)
 
     def _lookup(self, sql: str, values: list[str]) -> list[tuple]:
         """Rows of ``sql`` for a list parameter (``?``) of values: one batch's names."""
@@ -231,9 +209,9 @@ class _Passes:
             heading = staged["in_heading"].astype(bool)
             body = staged[~heading]
             firsts = body.drop_duplicates("folded")  # in text order: the first label seen
-            _insert(con, "res_confirmed", firsts[["folded", "label", "article_id", "start"]])
+            insert_frame(con, "res_confirmed", firsts[["folded", "label", "article_id", "start"]])
             self._kinds(body)
-            _insert(con, "res_head", staged[heading])
+            insert_frame(con, "res_head", staged[heading])
 
     def _stage_row(self, m) -> tuple:
         at = max(0, m.start - m.sent_start)
@@ -262,7 +240,7 @@ class _Passes:
             return
         kept = m[~m["ignored"].astype(bool)]
         surnames = kept.loc[(kept["label"] == "PERSON") & (kept["ntok"] > 1), "last_key"]
-        _insert(self.con, "res_surnames", pd.DataFrame({"last_key": surnames.unique()}))
+        insert_frame(self.con, "res_surnames", pd.DataFrame({"last_key": surnames.unique()}))
         m = kept[~kept["role_only"].astype(bool)].copy()
         if m.empty:
             return
@@ -275,7 +253,7 @@ class _Passes:
                                          for row in other.itertuples(index=False)]
         m.loc[~either, "kind_surname"] = m.loc[~either, "kind"]
         m.loc[m["kind"] == m["kind_surname"], "tkey"] = None
-        _insert(self.con, "res_kinded", m.loc[m["kind"] != "drop", _KINDED_COLUMNS])
+        insert_frame(self.con, "res_kinded", m.loc[m["kind"] != "drop", _KINDED_COLUMNS])
 
     # -- 2. headings -----------------------------------------------------------------------
     def confirm_headings(self) -> None:
@@ -327,10 +305,10 @@ class _Passes:
                     full.add(norm)
                 if label == "PERSON" and ntok == 1:
                     tokens.add(tkey)
-            _insert(con, "res_person", pd.DataFrame(
+            insert_frame(con, "res_person", pd.DataFrame(
                 [entities.person_index_row(n) for n in sorted(full)],
                 columns=["key", "surname", "first"]))
-            _insert(con, "res_ptokens", pd.DataFrame({"tkey": sorted(tokens)}))
+            insert_frame(con, "res_ptokens", pd.DataFrame({"tkey": sorted(tokens)}))
         _create(con, "res_keyed", _KEYED_COLUMNS)
         _create(con, "res_votes_kind", ["key", "kind", "n"], {"n": "BIGINT"})
         _create(con, "res_votes_name", ["key", "norm", "canon", "ntok", "n", "first"],
@@ -350,17 +328,17 @@ class _Passes:
             m.loc[m["key"].str.startswith("person:"), "kind"] = "person"
             m["seq"] = range(seq, seq + len(m))
             seq += len(m)
-            _insert(con, "res_keyed", m[_KEYED_COLUMNS])
+            insert_frame(con, "res_keyed", m[_KEYED_COLUMNS])
             self._vote(m)
         con.execute("DROP TABLE res_kinded")
 
     def _vote(self, m: pd.DataFrame) -> None:
         kinds = m.groupby(["key", "kind"]).size().rename("n").reset_index()
-        _insert(self.con, "res_votes_kind", kinds)
+        insert_frame(self.con, "res_votes_kind", kinds)
         names = m.groupby(["key", "norm"]).agg(ntok=("ntok", "first"), n=("seq", "size"),
                                                first=("seq", "min")).reset_index()
         names["canon"] = [_canonical(n) for n in names["norm"]]
-        _insert(self.con, "res_votes_name", names)
+        insert_frame(self.con, "res_votes_name", names)
 
     def _linker(self, m: pd.DataFrame) -> PersonLinker:
         tokens = sorted(set(m.loc[m["ntok"] == 1, "tkey"]))
@@ -401,7 +379,7 @@ class _Passes:
         for rows in self._stream(votes, "key"):
             done = [(key, *entities.finish_entity(key, kind, name, self.overrides))
                     for key, kind, name in rows]
-            _insert(con, "res_entkey", pd.DataFrame(done, columns=["key", "kind", "name",
+            insert_frame(con, "res_entkey", pd.DataFrame(done, columns=["key", "kind", "name",
                                                                    "entity_id"]))
 
     # -- 6. outputs ------------------------------------------------------------------------
@@ -461,8 +439,8 @@ class _Passes:
         _create(con, "res_country", ["name", "code"])
         for rows in self._stream("SELECT DISTINCT name FROM res_mentions "
                                  "WHERE kind = 'place'", "name"):
-            _insert(con, "res_country", pd.DataFrame(
-                [(n, entities.country_code(n)) for (n,) in rows], columns=["name", "code"]))
+            insert_frame(con, "res_country", pd.DataFrame(
+                [(n, places.country_code(n)) for (n,) in rows], columns=["name", "code"]))
         _create(con, "res_places", PLACE_COLUMNS, {"lat": "DOUBLE", "lon": "DOUBLE",
                                                    "population": "BIGINT",
                                                    "chosen": "BOOLEAN"})
@@ -488,8 +466,8 @@ class _Passes:
                     entity_id, name, list(context), self.overrides)
                 candidates += found
                 geo.append((entity_id, country, lat, lon))
-            _insert(con, "res_places", pd.DataFrame(candidates, columns=PLACE_COLUMNS))
-            _insert(con, "res_geo", pd.DataFrame(geo, columns=["entity_id", "country", "lat",
+            insert_frame(con, "res_places", pd.DataFrame(candidates, columns=PLACE_COLUMNS))
+            insert_frame(con, "res_geo", pd.DataFrame(geo, columns=["entity_id", "country", "lat",
                                                                "lon"]))
 
     def write_entities(self) -> None:
@@ -498,7 +476,7 @@ class _Passes:
         _create(con, "res_bestrole", ["entity_id", "role"])
         for rows in self._stream("SELECT entity_id, list(role ORDER BY prio, pos) AS roles "
                                  "FROM res_roles GROUP BY entity_id", "entity_id"):
-            _insert(con, "res_bestrole", pd.DataFrame(
+            insert_frame(con, "res_bestrole", pd.DataFrame(
                 [(e, entities.best_role(roles)) for e, roles in rows],
                 columns=["entity_id", "role"]))
         columns = ", ".join(f'"{c}"' for c in ENTITY_COLUMNS)
@@ -526,7 +504,7 @@ class _Passes:
         for raw, mentions in zip(self._batches("raw_quotes"), self._batches("res_mentions"),
                                  strict=True):
             if not raw.empty:
-                _insert(self.con, "res_quotes", resolve_quotes(raw, mentions)[_QUOTE_KEPT])
+                insert_frame(self.con, "res_quotes", resolve_quotes(raw, mentions)[_QUOTE_KEPT])
 
 
 @lru_cache(maxsize=1 << 16)
@@ -572,11 +550,13 @@ def copy_resolved(con: duckdb.DuckDBPyConnection) -> None:
             [low, high])
 
 
-def drop_working_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Drop what ``resolve_tables`` works with."""
-    for (name, kind) in con.execute(
+def drop_working_tables(con: duckdb.DuckDBPyConnection, *,
+                        keep: frozenset[str] = frozenset()) -> None:
+    """Drop the working tables and views of ``resolve_tables`` (all but ``keep``)."""
+    for name, kind in con.execute(
             "SELECT table_name, 'TABLE' FROM duckdb_tables() WHERE temporary "
             "AND starts_with(table_name, 'res_') UNION ALL SELECT view_name, 'VIEW' "
             "FROM duckdb_views() WHERE temporary AND starts_with(view_name, 'res_')"
             ).fetchall():
-        con.execute(f"DROP {kind} IF EXISTS {name}")
+        if name not in keep:
+            con.execute(f"DROP {kind} IF EXISTS {name}")

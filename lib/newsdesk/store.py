@@ -136,6 +136,32 @@ def _rows_frame(table: str, parts: list[Rows]) -> pd.DataFrame:
     return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
 
 
+def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+    """Append a DataFrame to ``table``, matching columns by name."""
+    if frame.empty:
+        return
+    con.register("_incoming", frame)
+    try:
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _incoming")
+    finally:
+        con.unregister("_incoming")
+
+
+def paged(con: duckdb.DuckDBPyConnection, sql: str, order: str, *,
+          page: int = 20_000) -> Iterator[list[tuple]]:
+    """The rows of ``sql`` in ``order`` (its columns), ``page`` at a time, so a corpus-wide
+    result never sits whole in Python. The rows are numbered into a temporary table first:
+    the caller may write to the same connection between pages (a pending result would be
+    lost), and rows new in a transaction have no usable rowid."""
+    con.execute("CREATE OR REPLACE TEMP TABLE res_page AS SELECT *, row_number() OVER "
+                f"(ORDER BY {order}) AS _n FROM ({sql})")
+    total = con.execute("SELECT count(*) FROM res_page").fetchone()[0]
+    for low in range(0, total, page):
+        yield con.execute("SELECT * EXCLUDE (_n) FROM res_page WHERE _n > ? AND _n <= ? "
+                          "ORDER BY _n", [low, low + page]).fetchall()
+    con.execute("DROP TABLE res_page")
+
+
 class StoreError(RuntimeError):
     """The store cannot be opened or read (missing, locked, not a newsdesk store)."""
 
@@ -262,8 +288,7 @@ class Store:
     def mark_seen(self, ids: list[str]) -> set[str]:
         """Record article ids as seen by the running ingest (a temporary table, so a huge
         corpus costs no memory); return those of ``ids`` it had seen before."""
-        con = self.con
-        con.execute("CREATE TEMP TABLE IF NOT EXISTS run_seen (article_id VARCHAR)")
+        con = self._seen_table()
         before = {aid for (aid,) in con.execute(
             "SELECT article_id FROM run_seen WHERE article_id IN (SELECT unnest(?))",
             [ids]).fetchall()}
@@ -272,10 +297,13 @@ class Store:
             con.execute("INSERT INTO run_seen SELECT unnest(?)", [new])
         return before
 
+    def _seen_table(self) -> duckdb.DuckDBPyConnection:
+        self.con.execute("CREATE TEMP TABLE IF NOT EXISTS run_seen (article_id VARCHAR)")
+        return self.con
+
     def seen_statuses(self) -> list[tuple[str, int]]:
         """(status, count) of the articles the running ingest has seen (``mark_seen``)."""
-        con = self.con
-        con.execute("CREATE TEMP TABLE IF NOT EXISTS run_seen (article_id VARCHAR)")
+        con = self._seen_table()
         return [(str(status), int(n)) for status, n in con.execute(
             "SELECT status, count(*) FROM articles JOIN run_seen USING (article_id) "
             "GROUP BY status ORDER BY status").fetchall()]
@@ -423,14 +451,14 @@ class Store:
             "ORDER BY article_id").fetchall()]
 
     def find_copies(self, *, num_perm: int, bands: int, min_estimate: float,
-                    page: int = 20_000) -> Iterator[tuple[str, str, float]]:
+                    page: int = 20_000) -> Iterator[tuple[str, str]]:
         """Mark exact copies (same content hash as an earlier article_id) in a temporary
         ``res_copies`` table, and yield the near-duplicate candidates among the others:
-        (later, earlier, MinHash estimate) of the pairs that share a band of their
-        signatures with an estimate of at least ``min_estimate``, in order. All of it is
-        joins in DuckDB; Python gets ``page`` pairs at a time."""
+        (later, earlier) of the pairs that share a band of their signatures with a MinHash
+        estimate of at least ``min_estimate``, in order. All of it is joins in DuckDB;
+        Python gets ``page`` pairs at a time."""
         con = self.con
-        rows = num_perm // bands
+        per_band = num_perm // bands
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE res_originals AS
             SELECT article_id, content_hash, minhash,
@@ -442,29 +470,25 @@ class Store:
             SELECT article_id, 'duplicate' AS status, original AS "of",
                 concat('duplicate: exact copy of ', chr(39), original, chr(39)) AS note
             FROM res_originals WHERE original != article_id""")
-        con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE res_pairs AS
+        pairs = f"""
             WITH sig AS (SELECT article_id, minhash FROM res_originals
                          WHERE original = article_id AND len(minhash) = {num_perm}),
             bands AS (SELECT article_id, b,
-                          hash(list_slice(minhash, b * {rows} + 1, (b + 1) * {rows})) AS h
+                          hash(list_slice(minhash, b * {per_band} + 1, (b + 1) * {per_band})) AS h
                       FROM sig, range({bands}) t(b)),
             pairs AS (SELECT DISTINCT x.article_id AS later, y.article_id AS earlier
                       FROM bands x JOIN bands y ON x.b = y.b AND x.h = y.h
                           AND y.article_id < x.article_id)
-            SELECT *, row_number() OVER (ORDER BY later, earlier) AS n FROM (
-                SELECT p.later, p.earlier, list_sum(list_transform(
-                    range(1, {num_perm} + 1), lambda i: (a.minhash[i] = e.minhash[i])::INTEGER
-                )) / {num_perm} AS estimate
-                FROM pairs p JOIN sig a ON a.article_id = p.later
-                JOIN sig e ON e.article_id = p.earlier)
-            WHERE estimate >= {float(min_estimate)!r}""")
-        con.execute("DROP TABLE res_originals")
-        total = con.execute("SELECT count(*) FROM res_pairs").fetchone()[0]
-        for low in range(0, total, page):
-            yield from con.execute("SELECT later, earlier, estimate FROM res_pairs WHERE "
-                                   "n > ? AND n <= ? ORDER BY n", [low, low + page]).fetchall()
-        con.execute("DROP TABLE res_pairs")
+            SELECT p.later, p.earlier FROM pairs p
+            JOIN sig a ON a.article_id = p.later JOIN sig e ON e.article_id = p.earlier
+            WHERE list_sum(list_transform(range(1, {num_perm} + 1),
+                lambda i: (a.minhash[i] = e.minhash[i])::INTEGER))
+                >= {float(min_estimate)!r} * {num_perm}"""
+        try:
+            for rows in paged(con, pairs, "later, earlier", page=page):
+                yield from rows
+        finally:
+            con.execute("DROP TABLE IF EXISTS res_originals")
 
     def add_copies(self, copies: list[tuple[str, str, str, str]]) -> None:
         """Add (article_id, status, of, note) rows to ``res_copies`` (see ``find_copies``)."""
@@ -516,14 +540,7 @@ class Store:
             raise
 
     def _insert(self, table: str, frame: pd.DataFrame) -> None:
-        """Append a DataFrame to ``table``, matching columns by name."""
-        if frame.empty:
-            return
-        self.con.register("_incoming", frame)
-        try:
-            self.con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _incoming")
-        finally:
-            self.con.unregister("_incoming")
+        insert_frame(self.con, table, frame)
 
     # -- reads -----------------------------------------------------------------------------
     def table(self, name: str) -> pd.DataFrame:
