@@ -38,7 +38,7 @@ def test_packaging_model_pinned_by_hash():
 def test_packaging_make_help_lists_targets():
     out = subprocess.run(["make", "-s", "help"], cwd=PROJECT_ROOT, capture_output=True,
                          text=True, check=True).stdout
-    for target in ("setup", "report", "test", "lab", "bench", "lint"):
+    for target in ("setup", "report", "test", "lab", "bench", "eval", "lint"):
         assert re.search(rf"make {target}\s+\S", out), target
 
 

