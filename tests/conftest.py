@@ -128,7 +128,8 @@ class Request:
     at: float  # time.monotonic() when it arrived
 
 
-def _page(title: str, body: str, *, site: str = "Harbour Times") -> bytes:
+def _page(title: str, body: str | None = None, *, site: str = "Harbour Times") -> bytes:
+    body = _BODIES[title] if body is None else body
     return (f'<!doctype html><html><head><meta charset="utf-8"><title>{title}</title>'
             f'<meta property="og:site_name" content="{site}"></head><body><article>'
             f"<h1>{title}</h1><p>{body}</p></article></body></html>").encode()
@@ -137,6 +138,22 @@ def _page(title: str, body: str, *, site: str = "Harbour Times") -> bytes:
 _ARTICLE = ("The harbour authority said on Tuesday that the northern quay would reopen to "
             "cargo ships next week, after repairs to the storm wall were finished ahead of "
             "schedule. Shipping agents welcomed the news.")
+#: Each page its own text, so that a corpus collected from the site has no duplicates.
+_BODIES = {
+    "Council budget": "Councillors approved the harbour district budget by nine votes to "
+    "four on Monday evening. The plan raises spending on flood defences and cuts the ferry "
+    "subsidy.",
+    "Trawlers": "Trawlers returned to the eastern harbour after a week sheltering from gales."
+    " Skippers said the catch was smaller than last season.",
+    "Moved story": "The museum of maritime history moved its archive to a new building "
+    "beside the lighthouse. Volunteers carried the last boxes on Saturday.",
+    "Ferry strike": "Ferry crews ended their strike after the operator agreed to a new rota. "
+    "Services to the islands resume on Thursday morning.",
+    "Harbour lights on": "The harbour lights were switched on again after engineers replaced "
+    "the cables damaged in the storm. Pilots welcomed the repair.",
+    "Slow story": "A long report on dredging the channel arrived late at the port office.",
+    "Busy story": "Ticket offices were busy as the summer timetable began at the terminal.",
+}
 
 
 def _rss_item(title: str, link: str, date: str | None = None) -> str:
@@ -181,12 +198,12 @@ def _news_routes() -> dict[str, object]:
 
     def slow(site: NewsSite, headers: dict[str, str]):
         time.sleep(site.slow_seconds)
-        return 200, html, _page("Slow story", _ARTICLE)
+        return 200, html, _page("Slow story")
 
     def busy(site: NewsSite, headers: dict[str, str]):
         if site.count("/news/busy.html") == 1:
             return 429, {"Retry-After": "1"}, b"slow down"
-        return 200, html, _page("Busy story", _ARTICLE)
+        return 200, html, _page("Busy story")
 
     pdf = {"Content-Type": "application/pdf"}
     return {
@@ -209,11 +226,11 @@ def _news_routes() -> dict[str, object]:
             "<rss version='2.0'><channel><title>Flaky</title>"
             + _rss_item("Server error", "/news/error.html") + "</channel></rss>").encode()),
         "/news/port-reopens.html": (200, html, _page("Port reopens", _ARTICLE)),
-        "/news/council-budget.html": (200, html, _page("Council budget", _ARTICLE)),
-        "/news/trawlers.html": (200, html, _page("Trawlers", _ARTICLE)),
-        "/news/moved.html": (200, html, _page("Moved story", _ARTICLE)),
-        "/desk/ferry-strike.html": (200, html, _page("Ferry strike", _ARTICLE)),
-        "/desk/harbour-lights.html": (200, html, _page("Harbour lights on", _ARTICLE)),
+        "/news/council-budget.html": (200, html, _page("Council budget")),
+        "/news/trawlers.html": (200, html, _page("Trawlers")),
+        "/news/moved.html": (200, html, _page("Moved story")),
+        "/desk/ferry-strike.html": (200, html, _page("Ferry strike")),
+        "/desk/harbour-lights.html": (200, html, _page("Harbour lights on")),
         "/private/memo.html": (200, html, _page("Private memo", _ARTICLE)),
         "/news/error.html": (500, html, b"<p>internal error</p>"),
         "/news/slow.html": slow,

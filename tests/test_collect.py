@@ -242,7 +242,7 @@ def test_collect_feeds_save_pages_and_manifest_rows(news_site, tmp_path, loopbac
                 row["published_precision"]) == (title, source, published, precision)
         assert row["file"] == str(page_path(news_site.url(path)))
         saved = (into / row["file"]).read_bytes()
-        assert saved.startswith(b"<!doctype html>") and b"northern quay" in saved
+        assert saved == news_site.routes[path][2]  # the bytes as served
     assert sorted(result.saved) == sorted(r["file"] for r in rows.values())
     assert result.feeds == 4 and result.unlinked == 1
     assert news_site.count("/news/council-budget.html") == 1  # in two feeds, fetched once
@@ -582,12 +582,14 @@ def test_collect_cli_progress_bar_only_on_a_terminal(news_site, tmp_path, capsys
 def test_collect_report_collect_then_ingest_and_report(news_site, tmp_path, capsys):
     listing = tmp_path / "feeds.txt"
     listing.write_text(f"{news_site.url('/feeds/desk.atom')}\n"
-                       f"{news_site.url('/news/trawlers.html')}\n", encoding="utf-8")
+                       f"{news_site.url('/news/trawlers.html')}\n"
+                       f"{news_site.url('/news/missing.html')}\n", encoding="utf-8")
     inbox, db, out = tmp_path / "inbox", tmp_path / "store.duckdb", tmp_path / "reports"
     argv = ["report", str(inbox), "--collect", str(listing), "--db", str(db), "--out",
             str(out), "--profiles", "none", "--delay", "0.01"]
-    assert run(argv) == 0
+    assert run(argv) == 1  # one URL failed; everything else was collected and reported
     err = capsys.readouterr().err
+    assert f"newsdesk: {news_site.url('/news/missing.html')}: HTTP 404 Not Found\n" in err
     assert "newsdesk: collected 4 new page(s)" in err and "newsdesk: wrote" in err
     from newsdesk.store import Store
 
@@ -601,8 +603,9 @@ def test_collect_report_collect_then_ingest_and_report(news_site, tmp_path, caps
             ferry["date_basis"]) == ("Ferry strike ends", "Evening Desk", "2025-03", "month",
                                      "manifest")
     [log] = out.glob("*/report.log")
-    assert re.search(r"collect into .*inbox: exit status 0", log.read_text())
+    assert re.search(r"collect into .*inbox: exit status 1 in", log.read_text())
+    assert re.search(r"ingest .*inbox: exit status 0 in", log.read_text())
     requests = len(news_site.requests)
-    assert run(argv) == 0  # the cron line again: one 304, nothing fetched twice
-    assert [r.path for r in news_site.requests[requests:]] == ["/robots.txt",
-                                                               "/feeds/desk.atom"]
+    assert run(argv) == 1  # the cron line again: one 304, nothing fetched twice
+    assert [r.path for r in news_site.requests[requests:]] == [
+        "/robots.txt", "/feeds/desk.atom", "/news/missing.html"]  # a source is tried again

@@ -277,8 +277,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.path is not None:
         args.workers, args.engine, args.scheduler = 0, "local", None
         started = time.monotonic()
-        status = max(status, _run_ingest(args))
-        notes.append(f"ingest {args.path}: exit status {status} in "
+        ingested = _run_ingest(args)
+        status = max(status, ingested)
+        notes.append(f"ingest {args.path}: exit status {ingested} in "
                      f"{time.monotonic() - started:.1f} s")
     result = build_report(
         db=args.db, out=args.out, profiles=args.profiles, with_code=args.with_code,
