@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 from newsdesk.config import DEFAULT_DB, NOTEBOOKS_DIR, REPORTS_DIR, SAMPLE_DIR
@@ -150,9 +151,7 @@ def _collect_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup) 
                         "newsdesk/VERSION ...)")
 
 
-def _iso_date(text: str):
-    from datetime import date
-
+def _iso_date(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
