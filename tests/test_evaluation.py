@@ -28,8 +28,8 @@ GUARD = Limits(conll_sentences=300, polnear_articles=60, pages=40)
 #: Floors (at least) and ceilings (at most) for the guard subsets, set just under (over) the
 #: figures measured on them; raise them when accuracy improves.
 FLOORS: dict[tuple[str, str], float] = {
-    ("ner", "newsdesk_micro_f1"): 0.52,
-    ("ner", "newsdesk_micro_precision"): 0.66,
+    ("ner", "newsdesk_micro_f1"): 0.525,
+    ("ner", "newsdesk_PER_f1"): 0.70,
     ("quotes", "newsdesk_direct_recall"): 0.94,
     ("quotes", "newsdesk_direct_precision"): 0.91,
     ("quotes", "newsdesk_direct_speaker"): 0.48,
@@ -38,13 +38,13 @@ FLOORS: dict[tuple[str, str], float] = {
     ("furniture", "newsdesk_body_mentions_kept"): 0.64,
     ("furniture", "newsdesk_char_precision"): 0.60,
     ("html", "newsdesk_f1"): 0.68,
-    ("corpus", "newsdesk_min_surname_share"): 0.44,
-    ("corpus", "newsdesk_median_monthly_r"): 0.80,
+    ("corpus", "newsdesk_min_surname_share"): 0.48,
+    ("corpus", "newsdesk_median_monthly_r"): 0.95,
 }
 CEILINGS: dict[tuple[str, str], float] = {
     ("furniture", "newsdesk_furniture_counted"): 0.70,
     ("html", "newsdesk_lost"): 2,
-    ("corpus", "newsdesk_title_places"): 2,
+    ("corpus", "newsdesk_title_places"): 0,
     ("corpus", "newsdesk_digit_names_top100"): 0,
 }
 

@@ -31,7 +31,7 @@ from pathlib import Path
 import duckdb
 from tqdm.auto import tqdm
 
-from newsdesk import places, quality
+from newsdesk import places, quality, resolution
 from newsdesk.clean import Cleaned, clean_text
 from newsdesk.config import (
     DEFAULT_DB,
@@ -355,7 +355,8 @@ def _chain(first: Task, rest: Iterator[Task]) -> Iterator[Task]:
 def resolve_store(store: Store, *, aliases: str | Path | None = None) -> None:
     """Recompute mentions, entities, roles, places and quotes over every article in the
     store, applying the analyst's overrides (``aliases``, else ``config.aliases_file()``)."""
-    store.replace_resolved(read_aliases(Path(aliases) if aliases else aliases_file()))
+    overrides = read_aliases(Path(aliases) if aliases else aliases_file())
+    resolution.resolve_store(store, overrides=overrides)
 
 
 def _warn(path: str, message: str) -> None:
