@@ -307,13 +307,14 @@ class Explorer:
         self.refresh()
 
     def _index(self, wb: Workbook) -> None:
-        """What every update reads, computed once: the entities in order of mentions with
-        their search keys; the articles counted (status ok) in the order the sentences are
-        listed (by month, undated last, then id) with each one's month as a position on the
-        period slider (-1: undated); the mentions in that order with their article, entity
-        and kind as numbers; and the dated mentions counted per entity and day, which is all
-        the chart needs."""
-        entities = wb.entities.sort_values(["mentions", "name"], ascending=[False, True])
+        """What every update reads, computed once (see the three steps)."""
+        self._index_entities(wb.entities)
+        self._index_articles(wb.articles)
+        self._index_mentions(wb.mentions)
+
+    def _index_entities(self, entities: pd.DataFrame) -> None:
+        """The entities in order of mentions, with their labels and search keys."""
+        entities = entities.sort_values(["mentions", "name"], ascending=[False, True])
         self._entities = entities.reset_index(drop=True)
         self._keys = search_keys(self._entities)
         self._labels = [f"{r.name} ({r.kind}, {r.mentions:,})"
@@ -321,30 +322,32 @@ class Explorer:
         self._entity_ids = self._entities["entity_id"].to_numpy()
         self._kind_of = dict(zip(self._entity_ids, self._entities["kind"], strict=True))
 
-        articles = wb.articles
+    def _index_articles(self, articles: pd.DataFrame) -> None:
+        """The articles counted (status ok) in the order the sentences are listed (by month,
+        undated last, then id), each with its month as a position on the period slider
+        (-1: undated), its title and its label in the article list."""
         articles = articles[articles["status"] == "ok"]
         months = article_months(articles)
         self._month_names = month_range(list(months)) or [UNDATED]
         position = {month: i for i, month in enumerate(self._month_names)}
         pos = articles["article_id"].map(months).map(position).fillna(-1).astype("int32")
-        articles = articles.assign(_pos=pos.where(pos >= 0, len(self._month_names)))
-        self._articles = articles.sort_values(["_pos", "article_id"]).drop(
-            columns="_pos").reset_index(drop=True)
+        articles = articles.assign(_pos=pos, _undated=pos < 0).sort_values(
+            ["_undated", "_pos", "article_id"])
+        self._article_pos = articles["_pos"].to_numpy()
+        self._articles = articles.drop(columns=["_pos", "_undated"]).reset_index(drop=True)
         self._article_ids = self._articles["article_id"].to_numpy()
-        self._article_pos = (self._articles["article_id"].map(months).map(position)
-                             .fillna(-1).astype("int32").to_numpy())
-        self._titles = dict(zip(self._article_ids, [
-            t if isinstance(t, str) and t else a
-            for a, t in zip(self._article_ids, self._articles["title"], strict=True)],
-            strict=True))
+        self._titles = {a: t if isinstance(t, str) and t else a for a, t in zip(
+            self._article_ids, self._articles["title"], strict=True)}
         self._article_labels = {
             a: f"{_short_date(p)} — {self._titles[a]}"
             for a, p in zip(self._article_ids, self._articles["published"], strict=True)}
 
-        mentions = wb.mentions
+    def _index_mentions(self, mentions: pd.DataFrame) -> None:
+        """The mentions of those articles in the articles' order (then by offset), with their
+        article, month position, entity and kind as arrays; and the dated ones counted per
+        entity and day, which is all the chart needs."""
         art = pd.Categorical(mentions["article_id"], categories=self._article_ids).codes
-        mentions = mentions[art >= 0]
-        art = art[art >= 0]
+        mentions, art = mentions[art >= 0], art[art >= 0]
         order = np.lexsort((mentions["start"].to_numpy(), art))
         self._mentions = mentions[[c for c in MENTION_COLUMNS if c in mentions]].iloc[
             order].reset_index(drop=True)
@@ -354,6 +357,7 @@ class Explorer:
                                    categories=self._entity_ids).codes.astype("int32")
         self._kind = self._mentions["kind"].to_numpy()
         self._kinds_seen = sorted(set(self._kind))
+        self._selected = np.zeros(0, dtype="int64")
 
         days = dated_mentions(self._articles[["article_id"]], self._articles)["date"]
         dated = (self._pos >= 0) & (self._ent >= 0)
@@ -362,7 +366,6 @@ class Explorer:
         daily = daily.groupby(["entity", "pos", "date"]).size().rename("mentions")
         self._daily = daily.reset_index().assign(
             name=lambda d: self._entities["name"].to_numpy()[d["entity"]])
-        self._selected = np.zeros(0, dtype="int64")
 
     # -- display ---------------------------------------------------------------------------
     def show(self) -> None:
