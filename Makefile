@@ -48,8 +48,9 @@ test: $(STAMP) ## run the whole test suite (real spaCy, DuckDB, papermill, nbcon
 lab: setup ## open your copies of the notebooks (work/) in JupyterLab, kernel "Python (newsdesk)"
 	$(BIN)/newsdesk lab
 
-bench: $(STAMP) ## time ingest and report on 1,000 and 10,000 articles -> benchmarks/results.md
+bench: $(STAMP) ## time ingest, report, explorer on 1,000 and 10,000 articles -> benchmarks/*.md
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/explorer.py
 
 lint: $(STAMP) ## ruff on the code, and check that notebooks carry no outputs
 	$(BIN)/ruff check lib tests benchmarks
