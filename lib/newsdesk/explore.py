@@ -356,7 +356,7 @@ class Explorer:
         self._ent = pd.Categorical(self._mentions["entity_id"],
                                    categories=self._entity_ids).codes.astype("int32")
         self._kind = self._mentions["kind"].to_numpy()
-        self._kinds_seen = sorted(set(self._kind))
+        self._kinds_seen = set(pd.unique(self._kind))
         self._selected = np.zeros(0, dtype="int64")
 
         days = dated_mentions(self._articles[["article_id"]], self._articles)["date"]
