@@ -12,6 +12,8 @@ SAMPLE_DIR = RAW_DIR / "sample"
 DEFAULT_DB = DATA_DIR / "newsdesk.duckdb"
 ALIASES_FILE = DATA_DIR / "aliases.yml"
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
+#: Where `newsdesk lab` opens: the analyst's copies of the notebooks (git-ignored).
+WORK_DIR = PROJECT_ROOT / "work"
 REPORTS_DIR = PROJECT_ROOT / "reports"
 #: The development sets of ``make eval`` (not part of the repository).
 EVAL_DIR = PROJECT_ROOT.parent / "shared" / "eval"
