@@ -912,13 +912,18 @@ _NAME_WORD = re.compile(r"[A-Z][\w'’.-]*")
 def _known_name(phrase: str, mentions: list[_Mention]) -> _Mention | None:
     """The person or organization of the article that a speaker phrase names although the
     model tagged no name there ("Gorka said", "Mr. Farage said"): a phrase of capitalised
-    words whose last one ends the name of exactly one of them (the most mentioned if it
-    ends several, when it is named at least twice as often as the next)."""
+    words that is the name of one of them (a group too: "Democrats said"), or whose last
+    one ends the name of exactly one of them (the most mentioned if it ends several, when
+    it is named at least twice as often as the next)."""
     words = [w.rstrip(".,") for w in (phrase or "").replace("’", "'").split()]
     while words and words[0].lower().rstrip(".") in _HONORIFICS:
         words.pop(0)
     if not words or len(words) > 3 or not all(_NAME_WORD.fullmatch(w) for w in words):
         return None
+    exact = [m for m in mentions if m.kind in ("person", "organization", "group")
+             and m.name.lower() == " ".join(words).lower()]
+    if exact:  # "Democrats said": the group itself
+        return exact[0]
     last = re.sub(r"'s?$", "", words[-1]).lower()
     counts: dict[str, list[_Mention]] = {}
     for m in mentions:
