@@ -150,9 +150,15 @@ def parse_overrides(data: Mapping | None) -> Overrides:
 
 # -- names -------------------------------------------------------------------------------------
 def _fold(text: str) -> str:
-    """Case- and accent-insensitive form for comparisons."""
-    text = unicodedata.normalize("NFKD", text.replace("’", "'")).encode("ascii", "ignore")
-    return re.sub(r"\s+", " ", text.decode().lower()).strip()
+    """Case- and accent-insensitive form for comparisons (a name in another script, which
+    has no ASCII form, as written, lower-cased)."""
+    ascii_text = unicodedata.normalize("NFKD", text.replace("’", "'")).encode("ascii", "ignore")
+    folded = re.sub(r"\s+", " ", ascii_text.decode().lower()).strip()
+    return folded or _as_written(text)
+
+
+def _as_written(text: str) -> str:
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text).lower()).strip()
 
 
 def normalize_name(text: str) -> str:
@@ -169,12 +175,13 @@ def translit_key(name: str) -> str:
     key = re.sub(r"(?<=[a-z])(iy|yi|ii|yy|ij)(?=[a-z]|\b)", "i", key)
     key = re.sub(r"(?<=[a-z])y\b", "i", key)
     key = re.sub(r"([a-z])\1+", r"\1", key)
-    return re.sub(r"\s+", " ", key).strip()
+    return re.sub(r"\s+", " ", key).strip() or _fold(name)
 
 
 def slugify(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "x"
+    return (re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+            or re.sub(r"[\W_]+", "-", _as_written(text)).strip("-") or "x")
 
 
 def _tokens(text: str) -> list[str]:
@@ -538,7 +545,7 @@ def name_key(norm: str, kind: str) -> str:
 def person_index_row(name: str) -> tuple[str, str, str]:
     """(key, last word, first word) of a full person name, for the corpus' name index."""
     key = full_key(name)
-    parts = key.removeprefix("person:").split()
+    parts = key.removeprefix("person:").split() or [""]  # a name of punctuation alone
     return key, parts[-1], parts[0]
 
 
