@@ -26,7 +26,7 @@ SENTENCE_COLUMNS = PER_ARTICLE_COLUMNS["sentences"]
 REMOVED_COLUMNS = PER_ARTICLE_COLUMNS["removed"]
 ARTICLE_CONTRACT = [
     "article_id", "path", "title", "source", "url", "published", "published_precision",
-    "date_basis", "words", "status", "problems",
+    "date_basis", "words", "status", "problems", "author",
 ]
 TEXT = "Putin met Witkoff in Moscow. The Kremlin said little."
 

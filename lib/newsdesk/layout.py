@@ -109,30 +109,31 @@ def line_features(lines: Sequence[Line], text: str) -> np.ndarray:
         return np.zeros((0, len(LINE_FEATURES)))
     stop = _stop_words()
     words = [_WORD.findall(line.text) for line in lines]
-    folded = [" ".join(w.lower() for w in ws) for ws in words]
-    repeats = Counter(folded)
+    lowered = [[w.lower() for w in ws] for ws in words]
+    repeats = Counter(" ".join(ws) for ws in lowered)
     rows = []
     for i, line in enumerate(lines):
-        t, ws = line.text, words[i]
+        t, ws, lower = line.text, words[i], lowered[i]
         nw = len(ws)
-        lower = [w.lower() for w in ws]
         alpha = [w for w in ws if w[0].isalpha()]
-        longer = [w for w in alpha if len(w) > 3]
+        initials = [w[0] for w in alpha]
+        longer = [w[0] for w in alpha if len(w) > 3]
         gap_before = i == 0 or text.count("\n", lines[i - 1].end, line.start) > 1
         gap_after = i == n - 1 or text.count("\n", line.end, lines[i + 1].start) > 1
         rows.append([
             math.log1p(nw), nw <= 2, nw <= 5, nw >= 15, nw >= 30,
             bool(_SENTENCE_END.search(t)), t.endswith(":"), t.endswith(("...", "…")),
             min(len(_INNER_SENTENCE.findall(t)), 5) / 5,
-            sum(w in stop for w in lower) / max(1, nw),
-            sum(w[0].isupper() for w in longer) / max(1, len(longer)),
-            sum(w[0].islower() for w in alpha) / max(1, len(alpha)),
-            sum(w.isupper() and len(w) > 1 for w in alpha) / max(1, len(alpha)),
-            sum(w in INTERFACE_WORDS for w in lower) / max(1, nw),
-            sum(c.isdigit() for c in t) / len(t),
-            1 - sum(c.isalpha() for c in t) / len(t),
+            sum(map(stop.__contains__, lower)) / max(1, nw),
+            sum(map(str.isupper, longer)) / max(1, len(longer)),
+            sum(map(str.islower, initials)) / max(1, len(alpha)),
+            sum(1 for w in alpha if len(w) > 1 and w.isupper()) / max(1, len(alpha)),
+            sum(map(INTERFACE_WORDS.__contains__, lower)) / max(1, nw),
+            sum(map(str.isdigit, t)) / len(t),
+            1 - sum(map(str.isalpha, t)) / len(t),
             "," in t, bool(_TIME.search(t)), bool(_DATE.search(t)), bool(_LINK.search(t)),
-            bool(_BYLINE.match(t)), bool(_COPYRIGHT.search(t)), repeats[folded[i]] > 1,
+            bool(_BYLINE.match(t)), bool(_COPYRIGHT.search(t)),
+            repeats[" ".join(lower)] > 1,
             " | " in t or t.startswith(_SEPARATOR_START), gap_before and gap_after,
             i > 0 and lines[i - 1].text.endswith(":"), t[:1].isdigit(), nw == 0,
         ])
