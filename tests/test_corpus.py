@@ -106,36 +106,8 @@ def test_corpus_html_extracted_with_page_metadata(tmp_path):
     assert article.meta_hash == read.meta_hash
 
 
-NEWS_PAGE = """<!DOCTYPE html><html lang="en"><head><title>Port reopens | The Courier</title>
-<meta property="og:title" content="Port reopens after the storm">
-<meta property="og:site_name" content="The Courier">
-<link rel="canonical" href="https://courier.example/news/port-reopens">
-<meta property="article:published_time" content="2024-03-05T08:00:00Z"></head><body>
-<header><nav><ul><li><a href="/">Home</a></li><li><a href="/world">World</a></li>
-<li><a href="/sport">Sport</a></li><li><a href="/subscribe">Subscribe</a></li></ul></nav>
-</header>
-<main><article><h1>Port reopens after the storm</h1>
-<p class="byline">By Ana Ruiz</p>
-<p>The port of Valencia reopened on Tuesday after a storm closed it for three days, the
-harbour authority said, and the first container ships were unloaded by the afternoon.</p>
-<p>Mayor Maria Catala thanked the crews who cleared the quays overnight. Ferries to the
-Balearic Islands will resume on Wednesday, the operator Balearia said in a statement.</p>
-<p>Shipping agents said the backlog of about forty vessels would take a week to clear, and
-warned that fresh produce bound for northern Europe would be delayed.</p>
-</article>
-<aside class="related"><h2>Related stories</h2><ul>
-<li><a href="/a">Storm damage in Alicante tops estimates</a></li>
-<li><a href="/b">Kevin Durant joins charity match in Madrid</a></li></ul></aside>
-<section id="comments" class="comments"><h2>3 Comments</h2>
-<div class="comment"><p class="author">harbourfan77</p><p>Jan 09 2024 07:52 PM</p>
-<p>Glad to see Giorgio Armani ships back in port, what a week it has been for everyone.</p>
-</div></section></main>
-<footer><p>&copy; 2024 The Courier. All rights reserved.</p><a href="/privacy">Privacy</a>
-</footer></body></html>"""
-
-
-def test_corpus_html_body_without_navigation_links_or_comments(tmp_path):
-    article = extract_html(*read_corpus(_write(tmp_path / "port.html", NEWS_PAGE)))
+def test_corpus_html_body_without_navigation_links_or_comments(tmp_path, news_page):
+    article = extract_html(*read_corpus(_write(tmp_path / "port.html", news_page)))
     assert article.text.startswith("Port reopens after the storm\n\nThe port of Valencia")
     assert "Balearic Islands" in article.text and "northern Europe" in article.text
     for furniture in ("Subscribe", "Alicante", "Kevin Durant", "harbourfan77",
@@ -145,14 +117,15 @@ def test_corpus_html_body_without_navigation_links_or_comments(tmp_path):
     assert article.page.published == "2024-03-05" and article.page.site == "The Courier"
 
 
-def test_corpus_html_cache_key_is_markup_and_extractor_version(tmp_path, monkeypatch):
+def test_corpus_html_cache_key_is_markup_and_extractor_version(tmp_path, monkeypatch,
+                                                               news_page):
     from newsdesk import corpus
 
-    path = _write(tmp_path / "port.html", NEWS_PAGE)
+    path = _write(tmp_path / "port.html", news_page)
     [first] = read_corpus(path)
     assert first.content_hash == hashlib.sha256(
-        f"{corpus.html_extractor()}\0{NEWS_PAGE}".encode()).hexdigest()
-    assert first.content_hash != hashlib.sha256(NEWS_PAGE.encode()).hexdigest()
+        f"{corpus.html_extractor()}\0{news_page}".encode()).hexdigest()
+    assert first.content_hash != hashlib.sha256(news_page.encode()).hexdigest()
     monkeypatch.setattr(corpus, "HTML_EXTRACTION_VERSION", "next")
     corpus.html_extractor.cache_clear()
     try:
@@ -164,8 +137,8 @@ def test_corpus_html_cache_key_is_markup_and_extractor_version(tmp_path, monkeyp
 
 @pytest.mark.parametrize(("saved_as", "note"), [
     ("page.txt", "HTML page saved as .txt"), ("page.htm", None)])
-def test_corpus_html_saved_as_txt_or_htm_extracted(tmp_path, saved_as, note):
-    [read] = read_corpus(_write(tmp_path / saved_as, NEWS_PAGE))
+def test_corpus_html_saved_as_txt_or_htm_extracted(tmp_path, saved_as, note, news_page):
+    [read] = read_corpus(_write(tmp_path / saved_as, news_page))
     article = extract_html(read)
     assert "The port of Valencia" in article.text and "Kevin Durant" not in article.text
     assert any(note in p for p in article.problems) if note else article.problems == ()
@@ -179,8 +152,8 @@ def test_corpus_html_without_a_body_keeps_visible_text_with_a_note(tmp_path):
 
 
 @pytest.mark.parametrize("fmt", ["json", "jsonl", "csv"])
-def test_corpus_record_html_field_extracted_record_fields_win(tmp_path, fmt):
-    record = {"id": "r1", "title": "Own title", "html": NEWS_PAGE, "published": "2024-03-06"}
+def test_corpus_record_html_field_extracted_record_fields_win(tmp_path, fmt, news_page):
+    record = {"id": "r1", "title": "Own title", "html": news_page, "published": "2024-03-06"}
     if fmt == "csv":
         import csv as csv_module
 
@@ -191,7 +164,7 @@ def test_corpus_record_html_field_extracted_record_fields_win(tmp_path, fmt):
     else:
         _write(tmp_path / f"r.{fmt}", json.dumps(record if fmt == "jsonl" else [record]))
     [read] = read_corpus(tmp_path / f"r.{fmt}")
-    assert read.markup == NEWS_PAGE and read.title == "Own title"
+    assert read.markup == news_page and read.title == "Own title"
     article = extract_html(read)
     assert "The port of Valencia" in article.text and "harbourfan77" not in article.text
     assert (article.title, article.published) == ("Own title", "2024-03-06")

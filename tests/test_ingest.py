@@ -247,3 +247,39 @@ def test_ingest_repeated_lines_need_a_known_source(tmp_path):
     ingest(folder, db=db, progress=False)
     with Store(db, read_only=True) as store:
         assert store.query("SELECT * FROM removed").empty
+
+
+def test_ingest_html_page_extracted_once_and_again_for_a_new_extractor(tmp_path, monkeypatch,
+                                                                         news_page):
+    from newsdesk import corpus
+    from newsdesk import ingest as ingest_module
+
+    folder, db = tmp_path / "pages", tmp_path / "pages.duckdb"
+    folder.mkdir()
+    (folder / "port.html").write_text(news_page, encoding="utf-8")
+    assert ingest(folder, db=db, progress=False).parsed == 1
+    with Store(db, read_only=True) as store:
+        row = store.query("SELECT * FROM articles").iloc[0]
+        texts = store.table("texts")
+        mentions = set(store.table("mentions")["text"])
+    assert (row["title"], row["title_basis"]) == ("Port reopens after the storm", "heading")
+    assert (row["source"], row["url"]) == ("The Courier",
+                                           "https://courier.example/news/port-reopens")
+    assert (row["published"], row["published_precision"], row["date_basis"]) == (
+        "2024-03-05", "day", "metadata")
+    assert row["text"].startswith("Port reopens after the storm\n\nThe port of Valencia")
+    assert texts.iloc[0]["body"] == row["text"] and list(texts.iloc[0]["removed"]) == []
+    assert "Valencia" in mentions and "Kevin Durant" not in mentions
+    calls = []
+    extract = ingest_module.extract_html
+    monkeypatch.setattr(ingest_module, "extract_html", lambda a: calls.append(a) or extract(a))
+    assert ingest(folder, db=db, progress=False).cached == 1 and calls == []  # not extracted
+    monkeypatch.undo()
+    monkeypatch.setattr(corpus, "HTML_EXTRACTION_VERSION", "next")
+    corpus.html_extractor.cache_clear()
+    try:
+        monkeypatch.setattr(ingest_module, "extract_html",
+                            lambda a: calls.append(a) or extract(a))
+        assert ingest(folder, db=db, progress=False).parsed == 1 and len(calls) == 1
+    finally:
+        corpus.html_extractor.cache_clear()

@@ -266,16 +266,21 @@ class _Body(NamedTuple):
 
 
 def _region(text: str, lines: list[Line], model: Model | None) -> _Body | None:
-    """The body region by the line model; None for a text with no prose in it, or too few
-    lines to have runs at both edges."""
+    """The body region by the line model, widened over the prose paragraphs right next to
+    it; None for a text with no prose in it, or too few lines to have runs at both edges."""
     if len(lines) < 2 * MIN_EDGE_RUN or not any(_is_prose(ln) for ln in lines):
         return None
     region = body_region(lines, text, model=model)
-    span = range(region.first, region.last + 1)
+    first, last = region.first, region.last
+    while first > 0 and _is_prose(lines[first - 1]):  # prose next to the body is body
+        first -= 1
+    while last + 1 < len(lines) and _is_prose(lines[last + 1]):
+        last += 1
+    span = range(first, last + 1)
     if not any(_is_prose(lines[i]) for i in span):
         return None
     sure = [i for i in span if region.scores[i] > 0 and _is_prose(lines[i])]
-    return _Body(region.first, region.last, sure[-1] if sure else region.last)
+    return _Body(first, last, sure[-1] if sure else last)
 
 
 def _outside_body(lines: list[Line], removed: dict[int, str], title_idx: int | None,
