@@ -13,13 +13,14 @@ from newsdesk.store import Store
 
 CONTRACT = {
     "articles": ["article_id", "path", "title", "source", "url", "published",
-                 "published_precision", "date_basis", "words", "status", "problems"],
+                 "published_precision", "date_basis", "words", "status", "problems", "author"],
     "entities": ["entity_id", "name", "kind", "aliases", "role", "country", "lat", "lon",
                  "mentions", "articles"],
     "mentions": ["article_id", "entity_id", "name", "kind", "text", "start", "end",
                  "sentence"],
     "quotes": ["article_id", "speaker", "speaker_entity_id", "quote", "cue", "kind", "start",
                "end"],
+    "texts": ["article_id", "title", "text", "body", "removed"],
 }
 
 
@@ -155,6 +156,42 @@ def test_cli_export_parquet_to_file(capsys, sample_db, tmp_path):
     capsys.readouterr()
     columns = [d[0] for d in duckdb.sql(f"SELECT * FROM '{out}'").description]
     assert columns == CONTRACT["entities"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fmt", ["json", "csv", "parquet"])
+def test_cli_export_texts_body_is_text_less_removed_spans(capsys, sample_db, tmp_path, fmt):
+    import duckdb
+
+    out = tmp_path / f"texts.{fmt}"
+    assert run(["export", "texts", "--db", str(sample_db), "--format", fmt,
+                "--out", str(out)]) == 0
+    capsys.readouterr()
+    if fmt == "json":
+        records = json.loads(out.read_text(encoding="utf-8"))
+    elif fmt == "csv":
+        with out.open(encoding="utf-8", newline="") as handle:
+            records = [{**r, "removed": json.loads(r["removed"])} for r in csv.DictReader(handle)]
+    else:
+        records = [dict(zip(CONTRACT["texts"], row, strict=True)) for row in duckdb.sql(
+            f"SELECT article_id, title, text, body, removed FROM '{out}'").fetchall()]
+    assert len(records) == 5
+    with Store(sample_db, read_only=True) as store:
+        removed = store.query('SELECT article_id, start, "end", reason FROM removed')
+    for record in records:
+        text, spans = record["text"], record["removed"]
+        assert [(s["start"], s["end"], s["reason"]) for s in spans] == sorted(
+            (int(a), int(b), r) for aid, a, b, r in removed.itertuples(index=False)
+            if aid == record["article_id"])
+        body, at = "", 0
+        for span in spans:
+            body += text[at : span["start"]]
+            at = span["end"]
+        assert record["body"] == body + text[at:]
+    by_id = {r["article_id"]: r for r in records}
+    sample = by_id["004_ad318e8e7e6b0658"]
+    assert "You may also like" in sample["text"] and "You may also like" not in sample["body"]
+    assert "Witkoff took an early morning stroll" in sample["body"]
 
 
 @pytest.mark.parametrize("table", ["articles", "quotes"])

@@ -10,6 +10,8 @@ import pytest
 
 from newsdesk.corpus import (
     CorpusError,
+    PageMeta,
+    extract_html,
     list_article_files,
     read_corpus,
     read_file,
@@ -79,27 +81,94 @@ def test_corpus_content_hash_is_sha256_of_text(tmp_path):
 # -- HTML ------------------------------------------------------------------------------------
 
 
-def test_corpus_html_visible_text_title_and_meta(tmp_path):
+def test_corpus_html_extracted_with_page_metadata(tmp_path):
     page = (
         "<html><head><title>Fallback</title>"
         '<meta property="og:title" content="Talks &amp; Deals">'
         '<meta property="og:site_name" content="Daily Planet">'
         '<meta property="og:url" content="https://example.org/a">'
         '<meta property="article:published_time" content="2025-04-02T10:00:00Z">'
+        '<meta name="author" content="Jane Doe">'
         "<style>p {color: red}</style><script>var x = 1;</script></head>"
         "<body><article><p>First   paragraph.</p><p>Second paragraph.</p></article></body>"
         "</html>"
     )
     path = _write(tmp_path / "page.html", page)
-    [article] = read_corpus(path)
-    assert article.article_id == "page"
-    assert article.text == "First paragraph.\n\nSecond paragraph."
-    assert article.title == "Talks & Deals"
-    assert article.source == "Daily Planet"
-    assert article.url == "https://example.org/a"
-    assert article.published == "2025-04-02T10:00:00Z"
-    assert article.date_basis == "metadata"
-    assert any("HTML" in p for p in article.problems)
+    [read] = read_corpus(path)
+    assert (read.article_id, read.text, read.markup) == ("page", "", page)
+    article = extract_html(read)
+    assert article.text == "Talks & Deals\n\nFirst paragraph.\n\nSecond paragraph."
+    assert article.markup is None and article.content_hash == read.content_hash
+    assert article.page == PageMeta(title="Talks & Deals", author="Jane Doe",
+                                    site="Daily Planet", url="https://example.org/a",
+                                    published="2025-04-02")
+    assert article.title is None and article.problems == ()  # the page's own say is in .page
+    assert article.meta_hash == read.meta_hash
+
+
+def test_corpus_html_body_without_navigation_links_or_comments(tmp_path, news_page):
+    article = extract_html(*read_corpus(_write(tmp_path / "port.html", news_page)))
+    assert article.text.startswith("Port reopens after the storm\n\nThe port of Valencia")
+    assert "Balearic Islands" in article.text and "northern Europe" in article.text
+    for furniture in ("Subscribe", "Alicante", "Kevin Durant", "harbourfan77",
+                      "Giorgio Armani", "All rights reserved", "Privacy"):
+        assert furniture not in article.text
+    assert article.page.url == "https://courier.example/news/port-reopens"
+    assert article.page.published == "2024-03-05" and article.page.site == "The Courier"
+
+
+def test_corpus_html_cache_key_is_markup_and_extractor_version(tmp_path, monkeypatch,
+                                                               news_page):
+    from newsdesk import corpus
+
+    path = _write(tmp_path / "port.html", news_page)
+    [first] = read_corpus(path)
+    assert first.content_hash == hashlib.sha256(
+        f"{corpus.html_extractor()}\0{news_page}".encode()).hexdigest()
+    assert first.content_hash != hashlib.sha256(news_page.encode()).hexdigest()
+    monkeypatch.setattr(corpus, "HTML_EXTRACTION_VERSION", "next")
+    corpus.html_extractor.cache_clear()
+    try:
+        [second] = read_corpus(path)
+    finally:
+        corpus.html_extractor.cache_clear()
+    assert second.content_hash != first.content_hash  # a new extraction: extracted again
+
+
+@pytest.mark.parametrize(("saved_as", "note"), [
+    ("page.txt", "HTML page saved as .txt"), ("page.htm", None)])
+def test_corpus_html_saved_as_txt_or_htm_extracted(tmp_path, saved_as, note, news_page):
+    [read] = read_corpus(_write(tmp_path / saved_as, news_page))
+    article = extract_html(read)
+    assert "The port of Valencia" in article.text and "Kevin Durant" not in article.text
+    assert any(note in p for p in article.problems) if note else article.problems == ()
+
+
+def test_corpus_html_without_a_body_keeps_visible_text_with_a_note(tmp_path):
+    page = "<html><head><title>Menu</title></head><body><ul><li>One</li></ul></body></html>"
+    article = extract_html(*read_corpus(_write(tmp_path / "bare.html", page)))
+    assert "One" in article.text
+    assert article.page.notes and "all visible text kept" in article.page.notes[0]
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "csv"])
+def test_corpus_record_html_field_extracted_record_fields_win(tmp_path, fmt, news_page):
+    record = {"id": "r1", "title": "Own title", "html": news_page, "published": "2024-03-06"}
+    if fmt == "csv":
+        import csv as csv_module
+
+        with (tmp_path / "r.csv").open("w", encoding="utf-8", newline="") as handle:
+            writer = csv_module.DictWriter(handle, fieldnames=list(record))
+            writer.writeheader()
+            writer.writerow(record)
+    else:
+        _write(tmp_path / f"r.{fmt}", json.dumps(record if fmt == "jsonl" else [record]))
+    [read] = read_corpus(tmp_path / f"r.{fmt}")
+    assert read.markup == news_page and read.title == "Own title"
+    article = extract_html(read)
+    assert "The port of Valencia" in article.text and "harbourfan77" not in article.text
+    assert (article.title, article.published) == ("Own title", "2024-03-06")
+    assert article.page.title == "Port reopens after the storm"
 
 
 # -- records ---------------------------------------------------------------------------------

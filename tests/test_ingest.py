@@ -183,3 +183,103 @@ def test_ingest_repeated_id_skipped_across_lookup_groups(tmp_path, monkeypatch, 
     assert dict(summary.statuses) == {"ok": 2}
     assert "article id 'x1' seen before; skipped" in capsys.readouterr().err
     assert list(articles_of(tmp_path / "ids.duckdb").index) == ["x1", "x2"]
+
+
+REPEATED = ["Download the Harbour Wire app for alerts from Lisbon and Porto.",
+            "This report was written by Tomas Lindqvist and edited by Clara Mendes."]
+STORIES = [
+    ("Port strike ends", "Dockers in Rotterdam ended their strike on Monday after the union "
+     "and the port authority agreed on new shift rules, said Pieter de Vries, a spokesman."),
+    ("Ferry line opens", "A new ferry line between Tallinn and Helsinki opened on Tuesday, "
+     "and the operator said Kaja Tamm would run it from a new office in the harbour."),
+    ("Canal tolls rise", "The Panama Canal Authority raised its tolls on Wednesday, citing "
+     "low water, and administrator Ricaurte Vasquez said ships would wait longer."),
+    ("Cranes delivered", "Four new cranes arrived in Gdansk on Thursday, and the terminal's "
+     "manager Anna Nowak said they would double the number of containers moved."),
+]
+
+
+def _wire_corpus(folder: Path, sources: list[str]) -> None:
+    folder.mkdir(exist_ok=True)
+    rows = ["file,source"]
+    for i, ((title, lead), source) in enumerate(zip(STORIES, sources, strict=True)):
+        body = [lead, REPEATED[0], "Officials expect traffic to recover within weeks, and "
+                f"shipping lines said the schedules of story {i} would be back to normal.",
+                REPEATED[1]]
+        (folder / f"s{i}.txt").write_text(title + "\n\n" + "\n\n".join(body) + "\n",
+                                          encoding="utf-8")
+        rows.append(f"s{i}.txt,{source}")
+    (folder / "manifest.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+
+
+def test_ingest_line_repeated_across_a_source_is_furniture_without_parsing(tmp_path):
+    folder, db = tmp_path / "wire", tmp_path / "wire.duckdb"
+    _wire_corpus(folder, ["Harbour Wire"] * 4)
+    ingest(folder, db=db, progress=False)
+    with Store(db, read_only=True) as store:
+        removed = store.query("SELECT article_id, text, reason FROM removed")
+        names = set(store.table("mentions")["text"])
+        aside = set(store.query("SELECT text FROM aside_mentions")["text"])
+        texts = store.table("texts").set_index("article_id")
+    assert len(removed) == 8 and set(removed["text"]) == set(REPEATED)
+    assert set(removed["reason"]) == {"repeated: the same line in 4 articles of Harbour Wire"}
+    assert {"Tomas Lindqvist", "Clara Mendes"} <= aside
+    assert not {"Tomas Lindqvist", "Clara Mendes"} & names
+    assert {"Pieter de Vries", "Anna Nowak"} <= names
+    assert all(REPEATED[1] not in body and "Officials expect" in body
+               for body in texts["body"])
+    # Two of the four move to another source: the lines are in two articles of each, no
+    # longer furniture; their mentions come back without parsing anything again.
+    _wire_corpus(folder, ["Harbour Wire", "Harbour Wire", "Other Wire", "Other Wire"])
+    summary = ingest(folder, db=db, progress=False)
+    assert summary.parsed == 0
+    with Store(db, read_only=True) as store:
+        removed = store.query("SELECT * FROM removed")
+        mentions = store.table("mentions")
+        aside = store.query("SELECT * FROM aside_mentions")
+    assert removed.empty and aside.empty
+    assert (mentions["text"] == "Tomas Lindqvist").sum() == 4
+
+
+def test_ingest_repeated_lines_need_a_known_source(tmp_path):
+    folder, db = tmp_path / "wire", tmp_path / "wire.duckdb"
+    _wire_corpus(folder, [""] * 4)
+    ingest(folder, db=db, progress=False)
+    with Store(db, read_only=True) as store:
+        assert store.query("SELECT * FROM removed").empty
+
+
+def test_ingest_html_page_extracted_once_and_again_for_a_new_extractor(tmp_path, monkeypatch,
+                                                                         news_page):
+    from newsdesk import corpus
+    from newsdesk import ingest as ingest_module
+
+    folder, db = tmp_path / "pages", tmp_path / "pages.duckdb"
+    folder.mkdir()
+    (folder / "port.html").write_text(news_page, encoding="utf-8")
+    assert ingest(folder, db=db, progress=False).parsed == 1
+    with Store(db, read_only=True) as store:
+        row = store.query("SELECT * FROM articles").iloc[0]
+        texts = store.table("texts")
+        mentions = set(store.table("mentions")["text"])
+    assert (row["title"], row["title_basis"]) == ("Port reopens after the storm", "heading")
+    assert (row["source"], row["url"]) == ("The Courier",
+                                           "https://courier.example/news/port-reopens")
+    assert (row["published"], row["published_precision"], row["date_basis"]) == (
+        "2024-03-05", "day", "metadata")
+    assert row["text"].startswith("Port reopens after the storm\n\nThe port of Valencia")
+    assert texts.iloc[0]["body"] == row["text"] and list(texts.iloc[0]["removed"]) == []
+    assert "Valencia" in mentions and "Kevin Durant" not in mentions
+    calls = []
+    extract = ingest_module.extract_html
+    monkeypatch.setattr(ingest_module, "extract_html", lambda a: calls.append(a) or extract(a))
+    assert ingest(folder, db=db, progress=False).cached == 1 and calls == []  # not extracted
+    monkeypatch.undo()
+    monkeypatch.setattr(corpus, "HTML_EXTRACTION_VERSION", "next")
+    corpus.html_extractor.cache_clear()
+    try:
+        monkeypatch.setattr(ingest_module, "extract_html",
+                            lambda a: calls.append(a) or extract(a))
+        assert ingest(folder, db=db, progress=False).parsed == 1 and len(calls) == 1
+    finally:
+        corpus.html_extractor.cache_clear()

@@ -13,7 +13,14 @@ import pytest
 
 from newsdesk import cli
 from newsdesk.clean import clean_text
-from newsdesk.corpus import looks_like_html, read_corpus, read_file, read_manifest, sniff_bytes
+from newsdesk.corpus import (
+    extract_html,
+    looks_like_html,
+    read_corpus,
+    read_file,
+    read_manifest,
+    sniff_bytes,
+)
 from newsdesk.ingest import _record, dedupe_store, ingest
 from newsdesk.quality import detect_language, is_foreign
 from newsdesk.store import Store
@@ -131,10 +138,12 @@ def test_messy_html_saved_as_txt_extracted(tmp_path):
     path = tmp_path / "saved.txt"
     path.write_text(page, encoding="utf-8")
     [article] = read_file(path)
-    assert article.text == "Kirill Dmitriev met Steve Witkoff.\n\nThey spoke for hours."
-    assert article.title == "Talks in Miami"
-    assert article.problems == ("HTML page saved as .txt: text extracted from the markup; "
-                                "offsets refer to that text",)
+    article = extract_html(article)
+    assert article.text == ("Talks in Miami\n\nKirill Dmitriev met Steve Witkoff.\n\n"
+                            "They spoke for hours.")
+    assert article.page.title == "Talks in Miami"
+    assert article.problems == ("HTML page saved as .txt: the article text is extracted from "
+                                "the markup; offsets refer to that text",)
     assert not looks_like_html("Use <b>bold</b> sparingly, the editor said.")
 
 

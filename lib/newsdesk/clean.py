@@ -1,16 +1,31 @@
 """Separate an article's body from the page around it, keeping everything that was removed.
 
-Works line by line on the text as read and decides by general evidence only: position in the
-text, cue lines ("You may also like", "Comments", "Read more" ...), the shape of lines (short,
-headline-like, no sentence punctuation), and date/source/copyright patterns. The result holds
-character spans into the original text, so offsets found later in a segment map straight back.
+Works line by line on the text as read and decides by general evidence only:
+
+- the body region (``layout``): a small line model finds the run of lines that is the body
+  by the shape of each line and of its neighbours; the runs before and after it (menus,
+  bylines, captions, related links, comments, footers) are furniture;
+- cue lines ("You may also like", "Comments", "Read more" ...) followed by links, a trailing
+  run of headline-shaped lines, copyright and agency-signature lines, share/subscribe
+  prompts anywhere;
+- a date/source header line (which gives the published date and source) and a repeated or
+  truncated title.
+
+Every removed line keeps its reason. The result holds character spans into the original
+text, so offsets found later in a segment map straight back. A line that recurs verbatim in
+several articles of one source is furniture too: that is a corpus-level step
+(``ingest.set_aside_repeated``), since one article alone cannot tell.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from newsdesk.layout import PROSE_WORDS, Model, body_region
 
 # Lines that introduce page furniture at the end of an article (matched on the whole line).
 _TRAILER_CUE = re.compile(
@@ -43,7 +58,7 @@ _META_DATE = re.compile(
     re.IGNORECASE,
 )
 _AGENCY_TAIL = re.compile(r"\s+/[A-Z]{2,6}\s*$")
-_SENTENCE_END = re.compile(r"[.!?…:;\"'”’)\]]$")
+_SENTENCE_END = re.compile(r"[.!?…:;\"'”’)\]。．！？」』]$")
 _WS = " \t\u00a0\u2007\u202f\ufeff\r"
 
 
@@ -103,6 +118,13 @@ def split_lines(text: str) -> list[Line]:
     return lines
 
 
+def line_hash(text: str) -> int:
+    """A signed 64-bit hash of a line, case and spacing folded: the same line in two
+    articles has the same hash."""
+    folded = " ".join(text.lower().split()).encode("utf-8")
+    return int.from_bytes(hashlib.blake2b(folded, digest_size=8).digest(), "big", signed=True)
+
+
 def is_headline_shaped(line: Line, *, max_words: int = 20) -> bool:
     """Short, no sentence-final punctuation: a heading, a title, a link to another story."""
     return 0 < line.words <= max_words and not _SENTENCE_END.search(line.text)
@@ -112,15 +134,27 @@ def _norm(text: str) -> str:
     return re.sub(r"[^\w]+", " ", text.lower()).strip()
 
 
-def clean_text(text: str) -> Cleaned:
-    """Split ``text`` into title, body segments and removed furniture."""
+def clean_text(text: str, *, title: str | None = None, layout: bool = True,
+               model: Model | None = None) -> Cleaned:
+    """Split ``text`` into title, body segments and removed furniture.
+
+    ``title``: the title the article is known by (from its page or manifest): a first line
+    that says it is the title heading, whatever its shape. ``layout``: look for the body
+    region with the line model (``model``, default the shipped one), and take a trailing run
+    of headline-shaped lines for links; off for text that an extractor has already cut from
+    its page.
+    """
     lines = split_lines(text)
     removed: dict[int, str] = {}  # line index -> reason
-    title_idx, published, source = _header(text, lines, removed)
-    publisher = _trailer(lines, removed, first_body=0 if title_idx is None else title_idx + 1)
+    title_idx, published, source = _header(text, lines, removed, title=title)
+    region = _region(text, lines, model) if layout else None
+    publisher = _trailer(lines, removed, first_body=0 if title_idx is None else title_idx + 1,
+                         region=region, headline_runs=layout)
     for i, line in enumerate(lines):
         if i not in removed and i != title_idx and _PROMPT.match(line.text):
             removed[i] = "share/subscribe prompt"
+    if region:
+        title_idx = _outside_body(lines, removed, title_idx, region)
     body = [(i, ln) for i, ln in enumerate(lines) if i not in removed and i != title_idx]
     extra_removed, body_lines = _agency_signature(body)
     segments = list(_segments(body_lines))
@@ -146,7 +180,7 @@ def clean_text(text: str) -> Cleaned:
 
 
 def _header(
-    text: str, lines: list[Line], removed: dict[int, str]
+    text: str, lines: list[Line], removed: dict[int, str], *, title: str | None = None
 ) -> tuple[int | None, str | None, str | None]:
     """Title heading, date/source line and repeated title among the first lines."""
     title_idx = published = source = None
@@ -157,7 +191,12 @@ def _header(
             removed[i] = "header: date/source line"
             published, source = m.group("date"), (m.group("source") or "").strip() or None
     first = next((i for i in range(len(head)) if i not in removed), None)
-    if first is not None and len(lines) > 1 and is_headline_shaped(lines[first], max_words=25):
+    known = first is not None and title is not None and " ".join(
+        lines[first].text.split()) == " ".join(title.split())
+    if known and len(lines) > 1:
+        title_idx = first
+    elif first is not None and len(lines) > 1 and is_headline_shaped(lines[first],
+                                                                      max_words=25):
         nxt = lines[first + 1] if first + 1 < len(lines) else None
         blank_after = nxt is not None and text.count("\n", lines[first].end, nxt.start) > 1
         if blank_after or (first + 1) in removed:
@@ -171,8 +210,13 @@ def _header(
     return title_idx, published, source
 
 
-def _trailer(lines: list[Line], removed: dict[int, str], *, first_body: int) -> str | None:
-    """Mark trailing furniture: cue line and what follows, headline runs, copyright lines."""
+def _trailer(lines: list[Line], removed: dict[int, str], *, first_body: int,
+             region: _Body | None = None, headline_runs: bool = True) -> str | None:
+    """Mark trailing furniture: cue line and what follows, headline runs (unless
+    ``headline_runs`` is off: text an extractor cut from its page ends with the body's own
+    lists, not with links), copyright lines. With the body ``region``, a cue comes after its
+    last prose line (a page's menus hold cue words too) and a run of headlines after its end
+    (a list that ends the body is the body's)."""
     publisher = None
     n = len(lines)
     for i in range(n - 1, max(first_body, n // 3) - 1, -1):
@@ -180,10 +224,11 @@ def _trailer(lines: list[Line], removed: dict[int, str], *, first_body: int) -> 
         if _COPYRIGHT.search(text) and lines[i].words <= 25:
             removed[i] = "copyright line"
             publisher = publisher or _publisher(text)
+    cue_from = first_body + 1 if region is None else max(first_body + 1, region.last_prose + 1)
     cue = next(
         (
             i
-            for i in range(max(first_body + 1, n // 3), n)
+            for i in range(max(cue_from, n // 3), n)
             if _TRAILER_CUE.match(lines[i].text) and _tail_is_furniture(lines[i + 1 :])
         ),
         None,
@@ -194,13 +239,83 @@ def _trailer(lines: list[Line], removed: dict[int, str], *, first_body: int) -> 
             removed.setdefault(j, f"page furniture: after '{lines[cue].text}'")
     end = cue if cue is not None else n
     run = end
-    while run > first_body and (run - 1 in removed or is_headline_shaped(lines[run - 1])):
+    floor = first_body if region is None else max(first_body, region.last + 1)
+    if not headline_runs:
+        floor = end
+    while run > floor and (run - 1 in removed or is_headline_shaped(lines[run - 1])):
         run -= 1
     headlines = [j for j in range(run, end) if j not in removed]
     if len(headlines) >= 3:
         for j in headlines:
             removed[j] = "page furniture: run of headline-shaped lines at the end"
     return publisher
+
+
+#: The fewest lines cut before or after the body region: a line or two is too little
+#: evidence (a title and a date line, two closing lines).
+MIN_EDGE_RUN = 3
+
+
+class _Body(NamedTuple):
+    """The body region: its first and last lines, and its last prose line (a sentence of
+    some length) that the line model scores as body."""
+
+    first: int
+    last: int
+    last_prose: int
+
+
+def _region(text: str, lines: list[Line], model: Model | None) -> _Body | None:
+    """The body region by the line model, widened over the prose paragraphs right next to
+    it; None for a text with no prose in it, or too few lines to have runs at both edges."""
+    if len(lines) < 2 * MIN_EDGE_RUN or not any(_is_prose(ln) for ln in lines):
+        return None
+    region = body_region(lines, text, model=model)
+    first, last = region.first, region.last
+    while first > 0 and _is_prose(lines[first - 1]):  # prose next to the body is body
+        first -= 1
+    while last + 1 < len(lines) and _is_prose(lines[last + 1]):
+        last += 1
+    span = range(first, last + 1)
+    if not any(_is_prose(lines[i]) for i in span):
+        return None
+    sure = [i for i in span if region.scores[i] > 0 and _is_prose(lines[i])]
+    return _Body(first, last, sure[-1] if sure else last)
+
+
+def _outside_body(lines: list[Line], removed: dict[int, str], title_idx: int | None,
+                  region: _Body) -> int | None:
+    """Mark the runs before and after the body region (``layout.body_region``) as furniture,
+    each when it holds at least ``MIN_EDGE_RUN`` lines no other rule removed; returns the
+    title line, which stays the title only when the body shares its words."""
+    first, last = region.first, region.last
+    head = [i for i in range(first) if i not in removed and i != title_idx]
+    if len(head) >= MIN_EDGE_RUN:
+        if title_idx is not None and title_idx < first and not _shares_words(
+                lines[title_idx], lines[first : last + 1]):
+            head.append(title_idx)
+            title_idx = None
+        for i in head:
+            removed[i] = "page furniture: before the body"
+    tail = [i for i in range(last + 1, len(lines)) if i not in removed]
+    if len(tail) >= MIN_EDGE_RUN:
+        for i in tail:
+            removed[i] = "page furniture: after the body"
+    return title_idx
+
+
+def _is_prose(line: Line) -> bool:
+    return line.words >= PROSE_WORDS and bool(_SENTENCE_END.search(line.text)) and (
+        not line.text.endswith(":"))
+
+
+def _shares_words(title: Line, body: list[Line]) -> bool:
+    """Whether at least half the title's words of four letters or more are in ``body``."""
+    words = {w.lower() for w in re.findall(r"[^\W\d_]{4,}", title.text)}
+    if not words:
+        return False
+    seen = {w.lower() for ln in body for w in re.findall(r"[^\W\d_]{4,}", ln.text)}
+    return len(words & seen) * 2 >= len(words)
 
 
 def _tail_is_furniture(tail: list[Line]) -> bool:

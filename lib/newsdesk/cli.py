@@ -17,7 +17,7 @@ from pathlib import Path
 from newsdesk.config import DEFAULT_DB, NOTEBOOKS_DIR, REPORTS_DIR, SAMPLE_DIR, WORK_DIR
 from newsdesk.kernels import KERNEL_DISPLAY_NAME, KERNEL_NAME, install_kernelspec
 
-EXPORT_TABLES = ("articles", "entities", "mentions", "quotes", "roles", "places")
+EXPORT_TABLES = ("articles", "entities", "mentions", "quotes", "roles", "places", "texts")
 
 FORMATS = ("csv", "json", "parquet")
 
@@ -107,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
         "CSV and JSON go to standard output.",
     )
     export.add_argument("table", choices=EXPORT_TABLES,
-                        help="articles | entities | mentions | quotes | roles | places")
+                        help="articles | entities | mentions | quotes | roles | places | texts")
     _db_option(export)
     export.add_argument("--format", choices=FORMATS, default="csv", help="(default: csv)")
     export.add_argument("--out", type=Path, metavar="FILE", help="file to write")

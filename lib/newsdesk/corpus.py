@@ -2,8 +2,17 @@
 
 Supported: ``.txt`` ``.md`` ``.html``/``.htm`` (one article a file), ``.json`` (an object or a
 list of objects), ``.jsonl`` and ``.csv`` (one article a record). A record's text is taken
-from its first non-empty ``text``/``body``/``content`` field. Text is kept exactly as decoded,
-line endings included, so that character offsets computed later index into it.
+from its first non-empty ``text``/``body``/``content`` field, else from its ``html`` field.
+Text is kept exactly as decoded, line endings included, so that character offsets computed
+later index into it.
+
+HTML (a page, a page saved as ``.txt``, a record's ``html``) goes through trafilatura
+(``extract_html``): the article body without comments, related links or navigation, and the
+page's title, author, date, site name and canonical URL. The extracted text (the title, a
+blank line, the body's paragraphs separated by blank lines) is then the text as read, and
+offsets point into it. Extraction is deferred: the reader keeps the markup and a hash of it
+and of the extractor's version (``Article.content_hash``), so an unchanged page is never
+extracted again, and a new trafilatura or extraction version extracts (and parses) it again.
 
 Messy input never stops the other articles: the encoding is detected (UTF-8, UTF-16/32 with a
 byte-order mark, else the most plausible legacy code page such as Windows-1252 or -1251, by
@@ -16,8 +25,10 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import hashlib
 import html
+import importlib.metadata
 import io
 import json
 import re
@@ -43,6 +54,7 @@ _IMPLIED_PRECISION = {0: "year", 1: "month", 2: "day"}  # by the number of "-" i
 #: Files that document a folder rather than being an article of it.
 _NOT_ARTICLES = re.compile(r"^(readme|license|licence|changelog)(\.|$)", re.IGNORECASE)
 _TEXT_FIELDS = ("text", "body", "content", "article")
+_HTML_FIELDS = ("html", "raw_html")
 _DATE_FIELDS = ("published", "date", "published_at", "pubdate", "datePublished")
 _DATE_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
@@ -71,8 +83,22 @@ class Manifest:
 
 
 @dataclass(frozen=True)
+class PageMeta:
+    """What an HTML page says of itself (trafilatura's metadata extraction). It ranks below
+    the manifest and a record's own fields: ``Article``'s fields keep what those give."""
+
+    title: str | None = None
+    author: str | None = None
+    site: str | None = None
+    url: str | None = None
+    published: str | None = None  # YYYY-MM-DD
+    notes: tuple[str, ...] = ()  # what is worth noting about the extraction
+
+
+@dataclass(frozen=True)
 class Article:
-    """One article as read. ``text`` is the decoded file content, unmodified."""
+    """One article as read. ``text`` is the decoded file content, unmodified; for HTML, the
+    text extracted from the markup (empty until ``extract_html``)."""
 
     article_id: str
     path: str
@@ -89,10 +115,20 @@ class Article:
     #: ``too_large``, ``unreadable`` (invalid JSON, an OS error) or ``missing`` (named by the
     #: manifest, no such file). The text is then empty and ``problems`` says why, first.
     status: str | None = None
+    author: str | None = None
+    #: HTML whose text is still to be extracted (``extract_html``); None once it is, or for
+    #: an article read as text.
+    markup: str | None = None
+    #: For HTML: the hash of the markup and of the extractor's version (``content_hash``).
+    source_hash: str | None = None
+    #: For HTML, once extracted: what the page says of itself.
+    page: PageMeta | None = None
 
     @property
     def content_hash(self) -> str:
-        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+        """What NLP results are cached under: the text's hash, or for HTML that of the markup
+        and the extractor (so a page is not extracted again to look its cache up)."""
+        return self.source_hash or hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 
     @property
     def meta_hash(self) -> str:
@@ -100,6 +136,8 @@ class Article:
         updates the stored row without parsing the article again."""
         fields = (self.path, self.title, self.source, self.url, self.published,
                   self.published_precision, self.date_basis, self.note, *self.problems)
+        if self.author:  # (not in older stores' hashes: an article without one keeps its hash)
+            fields = (*fields, self.author)
         return hashlib.sha256(json.dumps(fields).encode("utf-8")).hexdigest()
 
 
@@ -258,12 +296,13 @@ def read_file(path: Path, *, max_bytes: int | None = None) -> Iterator[Article]:
         elif "\r" in text and "\n" not in text:
             problems = (*problems, "old Mac (CR only) line endings; lines are not split")
         if suffix == ".txt" and looks_like_html(text):
-            yield _html_article(path, text, problems, note="HTML page saved as .txt: text "
-                                "extracted from the markup; offsets refer to that text")
+            yield html_article(path.stem, str(path), text, problems=(*problems, (
+                "HTML page saved as .txt: the article text is extracted from the markup; "
+                "offsets refer to that text")))
             return
         yield Article(article_id=path.stem, path=str(path), text=text, problems=problems)
     elif suffix in HTML_SUFFIXES:
-        yield _html_article(path, text, problems)
+        yield html_article(path.stem, str(path), text, problems=problems)
     elif suffix == ".csv":
         try:
             rows = list(csv.DictReader(io.StringIO(text, newline="")))
@@ -441,25 +480,37 @@ def _records(path: Path, records, problems: tuple[str, ...], *,
         if not isinstance(record, dict):
             continue
         text = next((str(record[k]) for k in _TEXT_FIELDS if record.get(k)), "")
+        markup = None if text else next(
+            (str(record[k]) for k in _HTML_FIELDS if record.get(k)), None)
+        if text and looks_like_html(text):
+            text, markup = "", text
         rid = str(record.get("id") or "").strip()
-        article_id = rid or hashlib.sha256(f"{path.name}:{index}:{text}".encode()).hexdigest()[:16]
+        article_id = rid or hashlib.sha256(
+            f"{path.name}:{index}:{text or markup or ''}".encode()).hexdigest()[:16]
         published = next((str(record[k]) for k in _DATE_FIELDS if record.get(k)), None)
         status, notes = None, ()
-        size = len(text.encode("utf-8")) if limit else 0
+        size = len((text or markup or "").encode("utf-8")) if limit else 0
         if limit and size > limit:
-            status, notes, text = "too_large", (_too_large(size, limit),), ""
-        yield Article(
+            status, notes, text, markup = "too_large", (_too_large(size, limit),), "", None
+        article = Article(
             article_id=article_id,
             path=str(path),
             text=text,
-            title=(str(record["title"]).strip() or None) if record.get("title") else None,
-            source=(str(record["source"]).strip() or None) if record.get("source") else None,
-            url=(str(record["url"]).strip() or None) if record.get("url") else None,
+            title=_field(record, "title"),
+            source=_field(record, "source"),
+            url=_field(record, "url"),
+            author=_field(record, "author"),
             published=published,
             date_basis="metadata" if published else None,
             problems=(*notes, *(problems if index == 0 else ())),
             status=status,
         )
+        yield article if markup is None else html_article(
+            article_id, str(path), markup, problems=article.problems, given=article)
+
+
+def _field(record: dict, key: str) -> str | None:
+    return (str(record[key]).strip() or None) if record.get(key) else None
 
 
 class _HTMLText(HTMLParser):
@@ -506,30 +557,85 @@ class _HTMLText(HTMLParser):
             self.parts.append(data)
 
 
-def _html_article(path: Path, text: str, problems: tuple[str, ...], *,
-                  note: str = "HTML: text extracted from markup; offsets refer to that text",
-                  ) -> Article:
+#: Bump when what ``extract_html`` makes of a page changes (with trafilatura's version, it is
+#: part of every HTML article's ``content_hash``: a change extracts and parses pages again).
+HTML_EXTRACTION_VERSION = "1"
+
+
+@functools.lru_cache(maxsize=1)
+def html_extractor() -> str:
+    """The extractor's name and version, as hashed into HTML articles' cache keys."""
+    try:
+        version = importlib.metadata.version("trafilatura")
+    except importlib.metadata.PackageNotFoundError:  # pragma: no cover - a pinned dependency
+        version = "missing"
+    return f"trafilatura=={version}+html{HTML_EXTRACTION_VERSION}"
+
+
+def html_article(article_id: str, path: str, markup: str, *, problems: tuple[str, ...] = (),
+                 given: Article | None = None) -> Article:
+    """An article whose text is to be extracted from ``markup`` (``extract_html``); ``given``
+    holds what the record itself says (its title, date ...), which wins over the page's."""
+    digest = hashlib.sha256(f"{html_extractor()}\0{markup}".encode()).hexdigest()
+    base = given or Article(article_id=article_id, path=path, text="")
+    return replace(base, article_id=article_id, path=path, text="", markup=markup,
+                   source_hash=digest, problems=problems)
+
+
+def extract_html(article: Article) -> Article:
+    """The article with its text extracted from its markup (unchanged when it has none).
+
+    trafilatura gives the main text without comments, related links or navigation, and the
+    page's metadata (``PageMeta``); the text is the title, a blank line and the body's
+    paragraphs separated by blank lines. When it finds no body, all visible text is kept
+    (and noted), so a page is never lost; markup with no text at all gives an empty text.
+    """
+    if article.markup is None:
+        return article
+    import trafilatura
+
+    try:
+        doc = trafilatura.bare_extraction(
+            article.markup, url=article.url, include_comments=False, favor_precision=True,
+            with_metadata=True, date_extraction_params=_DATE_PARAMS)
+    except Exception as exc:  # trafilatura and lxml raise many kinds on broken markup
+        doc, notes = None, (f"HTML: trafilatura failed ({type(exc).__name__}); all visible "
+                            "text kept",)
+    else:
+        notes = () if doc is not None and (doc.text or "").strip() else (
+            "HTML: trafilatura found no article body; all visible text kept",)
+    if notes:
+        title, body = _visible_text(article.markup)
+        meta = PageMeta(title=title, notes=notes)
+    else:
+        body = [p for p in (line.strip() for line in doc.text.split("\n")) if p]
+        meta = PageMeta(title=_clean_value(doc.title), author=_clean_value(doc.author),
+                        site=_clean_value(doc.sitename), url=_clean_value(doc.url),
+                        published=_clean_value(doc.date))
+    title = meta.title if meta.title and "\n" not in meta.title else None
+    paragraphs = body if not title or (body and body[0] == title) else [title, *body]
+    text = "\n\n".join(paragraphs)
+    return replace(article, text=text, markup=None, page=replace(meta, title=title))
+
+
+#: Dates from the page's metadata only (meta tags, structured data, the URL), not guessed
+#: from its text: newsdesk reads dates the text states itself.
+_DATE_PARAMS = {"extensive_search": False, "original_date": True}
+
+
+def _clean_value(value: object) -> str | None:
+    text = re.sub(r"\s+", " ", str(value)).strip() if value else ""
+    return text or None
+
+
+def _visible_text(markup: str) -> tuple[str | None, list[str]]:
+    """The page's <title> and its visible text, a paragraph a block element."""
     parser = _HTMLText()
-    parser.feed(text)
-    body = re.sub(r"[ \t]*\n[ \t\n]*\n[ \t]*", "\n\n", "".join(parser.parts))
-    body = re.sub(r"[ \t]+", " ", body).strip()
-    meta = parser.meta
-    published = next(
-        (meta[k] for k in ("article:published_time", "date", "pubdate", "datepublished")
-         if k in meta),
-        None,
-    )
-    return Article(
-        article_id=path.stem,
-        path=str(path),
-        text=body,
-        title=html.unescape(meta.get("og:title") or parser.title).strip() or None,
-        source=meta.get("og:site_name"),
-        url=meta.get("og:url"),
-        published=published,
-        date_basis="metadata" if published else None,
-        problems=(*problems, note),
-    )
+    parser.feed(markup)
+    body = re.sub(r"[ \t]+", " ", "".join(parser.parts))
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", body) if p.strip()]
+    title = html.unescape(parser.meta.get("og:title") or parser.title).strip() or None
+    return title, paragraphs
 
 
 def read_manifest(path: Path) -> Manifest:

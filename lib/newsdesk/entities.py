@@ -151,9 +151,15 @@ def parse_overrides(data: Mapping | None) -> Overrides:
 
 # -- names -------------------------------------------------------------------------------------
 def _fold(text: str) -> str:
-    """Case- and accent-insensitive form for comparisons."""
-    text = unicodedata.normalize("NFKD", text.replace("’", "'")).encode("ascii", "ignore")
-    return re.sub(r"\s+", " ", text.decode().lower()).strip()
+    """Case- and accent-insensitive form for comparisons (a name in another script, which
+    has no ASCII form, as written, lower-cased)."""
+    ascii_text = unicodedata.normalize("NFKD", text.replace("’", "'")).encode("ascii", "ignore")
+    folded = re.sub(r"\s+", " ", ascii_text.decode().lower()).strip()
+    return folded or _as_written(text)
+
+
+def _as_written(text: str) -> str:
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text).lower()).strip()
 
 
 def normalize_name(text: str) -> str:
@@ -170,12 +176,13 @@ def translit_key(name: str) -> str:
     key = re.sub(r"(?<=[a-z])(iy|yi|ii|yy|ij)(?=[a-z]|\b)", "i", key)
     key = re.sub(r"(?<=[a-z])y\b", "i", key)
     key = re.sub(r"([a-z])\1+", r"\1", key)
-    return re.sub(r"\s+", " ", key).strip()
+    return re.sub(r"\s+", " ", key).strip() or _fold(name)
 
 
 def slugify(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "x"
+    return (re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+            or re.sub(r"[\W_]+", "-", _as_written(text)).strip("-") or "x")
 
 
 def _tokens(text: str) -> list[str]:

@@ -32,7 +32,7 @@ import duckdb
 from tqdm.auto import tqdm
 
 from newsdesk import places, quality, resolution
-from newsdesk.clean import Cleaned, clean_text
+from newsdesk.clean import Cleaned, clean_text, line_hash, split_lines
 from newsdesk.config import (
     DEFAULT_DB,
     NEAR_DUPLICATE_THRESHOLD,
@@ -45,6 +45,8 @@ from newsdesk.config import (
 from newsdesk.corpus import (
     Article,
     CorpusError,
+    PageMeta,
+    extract_html,
     list_article_files,
     read_aliases,
     read_corpus,
@@ -79,6 +81,12 @@ LOOKUP_ARTICLES = 256
 STREAM_DB_MEMORY = "32MB"
 #: Prefixes of the problems that duplicate detection writes (and rewrites on every run).
 COPY_NOTES = ("duplicate: ", "near_duplicate: ")
+#: A body line found verbatim in this many articles of one source is furniture (a line of
+#: ``REPEATED_LONG_WORDS`` words or more: ``REPEATED_LONG_ARTICLES``, since an updated
+#: version of a story repeats its paragraphs).
+REPEATED_ARTICLES = 3
+REPEATED_LONG_ARTICLES = 5
+REPEATED_LONG_WORDS = 20
 
 
 @dataclass(frozen=True)
@@ -222,6 +230,7 @@ def _ingest(
     bar.close()
     store.set_memory(db_memory())
     dedupe_store(store)
+    set_aside_repeated(store)
     resolve_store(store)
     store.finish_run(run_id, articles_seen=counts["seen"], parsed=counts["parsed"],
                      cached=counts["cached"], failed=counts["failed"])
@@ -236,12 +245,20 @@ def _cached(store: Store, article: Article, stored: tuple | None, fp: str) -> bo
     if not stored or stored[:2] != (article.content_hash, fp):
         return False
     if stored[2] != article.meta_hash:  # manifest or path changed: no NLP
-        cleaned = clean_text(article.text)
+        article = extract_html(article)
+        cleaned = clean_article(article)
         status, notes = screen(article, cleaned)
         for problem in article.problems:
             _warn(article.path, problem)
         store.write_article_row(_full_row(article, cleaned, fp, status, notes))
     return True
+
+
+def clean_article(article: Article) -> Cleaned:
+    """``clean_text`` of an article as read: the title its page or manifest gives marks the
+    title line; text extracted from HTML is not searched for a body region again."""
+    title = article.page.title if article.page else article.title
+    return clean_text(article.text, title=title, layout=article.page is None)
 
 
 def screen(article: Article, cleaned: Cleaned) -> tuple[str, tuple[str, ...]]:
@@ -253,7 +270,8 @@ def screen(article: Article, cleaned: Cleaned) -> tuple[str, tuple[str, ...]]:
     if article.status:
         return article.status, ()
     if not cleaned.segments:
-        what = "empty file" if not article.text else "only blank lines"
+        what = ("no text in the page's markup" if article.page and not article.text else
+                "empty file" if not article.text else "only blank lines")
         return "empty", (f"no article text ({what})",)
     expected = language()
     found = quality.is_foreign(_body(article.text, cleaned, titles=True), expected)
@@ -323,6 +341,17 @@ def dedupe_store(store: Store, *, threshold: float = NEAR_DUPLICATE_THRESHOLD) -
         store.update_statuses(updates)
 
 
+def set_aside_repeated(store: Store) -> int:
+    """Lines that recur verbatim across the articles of one source are furniture (menus,
+    sign-offs, boilerplate a page template adds), a signal no single article gives: they are
+    added to the removed spans (reason "repeated: ...") and the mentions, roles, quotes and
+    dates found inside them are set aside, without parsing anything again. Recomputed over
+    the whole store on every run; returns the number of lines marked."""
+    return store.set_aside_repeated(min_articles=REPEATED_ARTICLES,
+                                    min_articles_long=REPEATED_LONG_ARTICLES,
+                                    long_words=REPEATED_LONG_WORDS)
+
+
 def process_articles(
     articles: list[Article], *, model: str, fp: str, batch_size: int = 64
 ) -> list[tuple[ArticleRecord, str | None]]:
@@ -330,8 +359,9 @@ def process_articles(
     a chunk of articles; returns each record with the reason when its status is not 'ok'.
 
     Runs where the NLP runs (this process, a local worker or a Dask worker), so the parent
-    process only reads files and writes the store."""
-    cleaned = [clean_text(a.text) for a in articles]
+    process only reads files and writes the store; HTML is extracted here too."""
+    articles = [extract_html(a) for a in articles]
+    cleaned = [clean_article(a) for a in articles]
     screened = [screen(a, c) for a, c in zip(articles, cleaned, strict=True)]
     tasks = [Task(a.article_id, a.text, c.segments)
              for a, c, (status, _) in zip(articles, cleaned, screened, strict=True)
@@ -394,7 +424,23 @@ def _record(
                    for t in a.timex],
         sentences=[(aid, s, e) for s, e in a.sentences],
         removed=[(aid, r.start, r.end, r.text, r.reason) for r in cleaned.removed],
+        body_lines=_body_lines(aid, text, cleaned),
     )
+
+
+def _body_lines(aid: str, text: str, cleaned: Cleaned) -> list[tuple]:
+    """(article_id, start, end, words, hash) of the lines of the body segments (title left
+    out), for the corpus-level search of repeated lines."""
+    spans = [(s.start, s.end) for s in cleaned.segments if not s.in_title]
+    rows, at = [], 0
+    for line in split_lines(text):
+        while at < len(spans) and spans[at][1] < line.end:
+            at += 1
+        if at == len(spans):
+            break
+        if spans[at][0] <= line.start:
+            rows.append((aid, line.start, line.end, line.words, line_hash(line.text)))
+    return rows
 
 
 def _full_row(article: Article, cleaned: Cleaned, fp: str, status: str,
@@ -405,34 +451,40 @@ def _full_row(article: Article, cleaned: Cleaned, fp: str, status: str,
     article as read and an unchanged article is not rewritten on the next run.
     """
     row = _article_row(article, cleaned, fp, status=status)
-    row["problems"] = [*row["problems"], *notes]
+    page_notes = article.page.notes if article.page else ()
+    row["problems"] = [*row["problems"], *page_notes, *notes]
     row["minhash"] = _signature(article.text, cleaned) if status == "ok" else None
     row["duplicate_of"] = None
     return row
 
 
 def _article_row(article: Article, cleaned: Cleaned, fp: str, *, status: str) -> dict:
-    """The articles-table row: metadata by precedence, words of the body, cache keys."""
+    """The articles-table row: metadata by precedence (the manifest or the record's own
+    fields, then what the page says of itself, then what the text says), words of the body,
+    cache keys."""
     text = article.text
+    page = article.page or PageMeta()
     paragraphs = [text[s.start : s.end] for s in cleaned.segments if not s.in_title]
     published = resolve_published(
         manifest=article.published if article.date_basis == "manifest" else None,
         manifest_precision=article.published_precision,
         metadata=(article.published if article.date_basis == "metadata" else None,
-                  cleaned.published),
+                  page.published, cleaned.published),
         text=published_from_text(paragraphs[:2] + paragraphs[-2:]),
         inferred=inferred_from_text("\n".join(paragraphs)),
     )
     words = sum(len(text[s.start : s.end].split()) for s in cleaned.segments if not s.in_title)
     aid = article.article_id
     body = [s for s in cleaned.segments if not s.in_title and not s.heading]
+    title = article.title or page.title or cleaned.title
     return {
         "article_id": aid,
         "path": article.path,
-        "title": article.title or cleaned.title,
-        "title_basis": "metadata" if article.title else cleaned.title_basis,
-        "source": article.source or cleaned.source or cleaned.publisher,
-        "url": article.url,
+        "title": title,
+        "title_basis": _title_basis(article, cleaned, title),
+        "source": article.source or page.site or cleaned.source or cleaned.publisher,
+        "url": article.url or page.url,
+        "author": article.author or page.author,
         "published": published.date,
         "published_precision": published.precision,
         "date_basis": published.basis,
@@ -447,6 +499,16 @@ def _article_row(article: Article, cleaned: Cleaned, fp: str, *, status: str) ->
         "text": text,
         "ingested_at": now(),
     }
+
+
+def _title_basis(article: Article, cleaned: Cleaned, title: str | None) -> str:
+    """heading: the text's first line is the title; metadata: a field (manifest, record,
+    page) gives it and the text does not head with it; lead, none: see ``clean_text``."""
+    if cleaned.title_basis == "heading" and cleaned.title == title:
+        return "heading"
+    if article.title or (article.page and article.page.title):
+        return "metadata"
+    return cleaned.title_basis
 
 
 def open_workbook(db: str | Path | None = None) -> Workbook:

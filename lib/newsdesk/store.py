@@ -54,6 +54,9 @@ CREATE TABLE IF NOT EXISTS sentences (article_id VARCHAR, start INTEGER, "end" I
 CREATE TABLE IF NOT EXISTS removed (
     article_id VARCHAR, start INTEGER, "end" INTEGER, text VARCHAR, reason VARCHAR
 );
+CREATE TABLE IF NOT EXISTS body_lines (
+    article_id VARCHAR, start INTEGER, "end" INTEGER, words INTEGER, hash BIGINT
+);
 CREATE TABLE IF NOT EXISTS mentions (
     article_id VARCHAR, entity_id VARCHAR, name VARCHAR, kind VARCHAR, text VARCHAR,
     start INTEGER, "end" INTEGER, sentence VARCHAR, in_title BOOLEAN, label VARCHAR,
@@ -96,10 +99,19 @@ MIGRATIONS = (
     "ALTER TABLE articles ADD COLUMN IF NOT EXISTS minhash BIGINT[]",
     "ALTER TABLE articles ADD COLUMN IF NOT EXISTS duplicate_of VARCHAR",
     "ALTER TABLE raw_quotes ADD COLUMN IF NOT EXISTS speaker_sent INTEGER",
+    "ALTER TABLE articles ADD COLUMN IF NOT EXISTS author VARCHAR",
 )
 PER_ARTICLE_TABLES = (
     "raw_mentions", "raw_roles", "raw_quotes", "raw_timex", "sentences", "removed",
+    "body_lines",
 )
+#: Where the per-article NLP rows found inside a line that turned out to be furniture at the
+#: corpus level (``Store.set_aside_repeated``) wait, out of resolution's sight, until the line
+#: is no longer furniture (raw table -> its aside table, same columns).
+ASIDE_TABLES = {"raw_mentions": "aside_mentions", "raw_roles": "aside_roles",
+                "raw_quotes": "aside_quotes", "raw_timex": "aside_timex"}
+#: The reason of the removed rows that the corpus-level step writes (and rewrites every run).
+REPEATED_REASON = "repeated: "
 #: The columns of the per-article tables, in the order their rows are given as tuples.
 PER_ARTICLE_COLUMNS: dict[str, list[str]] = {
     "raw_mentions": ["article_id", "start", "end", "text", "label", "sentence", "sent_start",
@@ -111,12 +123,13 @@ PER_ARTICLE_COLUMNS: dict[str, list[str]] = {
     "raw_timex": ["article_id", "start", "end", "text", "label", "sentence"],
     "sentences": ["article_id", "start", "end"],
     "removed": ["article_id", "start", "end", "text", "reason"],
+    "body_lines": ["article_id", "start", "end", "words", "hash"],
 }
 RESOLVED_TABLES = ("mentions", "entities", "roles", "places", "quotes")
-EXPORT_TABLES = ("articles", "entities", "mentions", "quotes", "roles", "places")
+EXPORT_TABLES = ("articles", "entities", "mentions", "quotes", "roles", "places", "texts")
 ARTICLE_COLUMNS = [
     "article_id", "path", "title", "source", "url", "published", "published_precision",
-    "date_basis", "words", "status", "problems",
+    "date_basis", "words", "status", "problems", "author",
 ]
 
 
@@ -200,6 +213,7 @@ class ArticleRecord:
     raw_timex: Rows
     sentences: Rows
     removed: Rows
+    body_lines: Rows = ()
 
 
 class Store:
@@ -221,6 +235,9 @@ class Store:
                 self.con.execute(SCHEMA)
                 for statement in MIGRATIONS:
                     self.con.execute(statement)
+                for raw, aside in ASIDE_TABLES.items():
+                    self.con.execute(f"CREATE TABLE IF NOT EXISTS {aside} AS "
+                                     f"SELECT * FROM {raw} WHERE false")
             except duckdb.Error as exc:
                 self.con.close()
                 if is_disk_full(exc):
@@ -327,7 +344,7 @@ class Store:
         con.execute("BEGIN TRANSACTION")
         try:
             con.execute("DELETE FROM articles WHERE article_id = ?", [aid])
-            for table in PER_ARTICLE_TABLES:
+            for table in (*PER_ARTICLE_TABLES, *ASIDE_TABLES.values()):
                 con.execute(f"DELETE FROM {table} WHERE article_id = ?", [aid])
             self._insert("articles", pd.DataFrame([record.row]))
             for table in PER_ARTICLE_TABLES:
@@ -351,7 +368,8 @@ class Store:
             stored = [aid for (aid,) in con.execute(
                 "SELECT article_id FROM articles WHERE article_id IN (SELECT unnest(?))",
                 [ids]).fetchall()]
-            for table in ("articles", *PER_ARTICLE_TABLES) if stored else ():
+            for table in ("articles", *PER_ARTICLE_TABLES, *ASIDE_TABLES.values()) if (
+                    stored) else ():
                 con.execute(f"DELETE FROM {table} WHERE article_id IN (SELECT unnest(?))",
                             [stored])
             self._insert("articles", pd.DataFrame([r.row for r in records]))
@@ -508,6 +526,59 @@ class Store:
                                 [article_id]).fetchall()
         return rows[0][0] if rows and rows[0][0] is not None else ""
 
+    # -- lines repeated across a source ------------------------------------------------------
+    def set_aside_repeated(self, *, min_articles: int, min_articles_long: int,
+                           long_words: int) -> int:
+        """Mark as furniture every body line that recurs verbatim (``body_lines.hash``) in at
+        least ``min_articles`` readable articles of one source (``min_articles_long`` for a
+        line of ``long_words`` words or more, which an updated story may repeat), and set
+        aside the NLP rows inside those lines (``ASIDE_TABLES``), so resolution never sees
+        them: no article is parsed again. A source is the host of an article's URL, else its
+        source name; articles with neither take no part. Recomputed from scratch on every
+        run, in one transaction; returns the number of lines marked."""
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for raw, aside in ASIDE_TABLES.items():
+                con.execute(f"INSERT INTO {raw} SELECT * FROM {aside}")
+                con.execute(f"DELETE FROM {aside}")
+            con.execute("DELETE FROM removed WHERE starts_with(reason, ?)", [REPEATED_REASON])
+            con.execute(f"""
+                CREATE OR REPLACE TEMP TABLE res_repeated AS
+                WITH site AS (
+                    SELECT article_id, coalesce(regexp_extract(lower(url),
+                        '^[a-z][a-z0-9+.-]*://(?:www\\.)?([^/:?#]+)', 1), '') AS host, source
+                    FROM articles WHERE status = 'ok'),
+                keyed AS (
+                    SELECT article_id, CASE WHEN host != '' THEN host ELSE source END AS site
+                    FROM site WHERE host != '' OR coalesce(source, '') != ''),
+                lines AS (SELECT l.*, k.site FROM body_lines l JOIN keyed k USING (article_id)),
+                counts AS (SELECT site, hash, count(DISTINCT article_id) AS n FROM lines
+                           GROUP BY site, hash)
+                SELECT l.article_id, l.start, l."end", c.n, c.site
+                FROM lines l JOIN counts c USING (site, hash)
+                WHERE c.n >= CASE WHEN l.words >= {int(long_words)}
+                                  THEN {int(min_articles_long)} ELSE {int(min_articles)} END""")
+            con.execute(f"""
+                INSERT INTO removed SELECT r.article_id, r.start, r."end",
+                    substring(a.text, r.start + 1, r."end" - r.start),
+                    concat('{REPEATED_REASON}the same line in ', r.n, ' articles of ', r.site)
+                FROM res_repeated r JOIN articles a USING (article_id)""")
+            inside = ('r.article_id = p.article_id AND r.start >= p.start '
+                      'AND r."end" <= p."end"')
+            for raw, aside in ASIDE_TABLES.items():
+                con.execute(f"INSERT INTO {aside} SELECT r.* FROM {raw} r WHERE EXISTS "
+                            f"(SELECT 1 FROM res_repeated p WHERE {inside})")
+                con.execute(f"DELETE FROM {raw} r WHERE EXISTS "
+                            f"(SELECT 1 FROM res_repeated p WHERE {inside})")
+            marked = con.execute("SELECT count(*) FROM res_repeated").fetchone()[0]
+            con.execute("DROP TABLE res_repeated")
+            con.execute("COMMIT")
+        except Exception:
+            self._rollback()
+            raise
+        return int(marked)
+
     def update_statuses(self, updates: Iterable[tuple[str, str, str | None, list[str]]],
                         minhashes: Iterable[tuple[str, list[int]]] = ()) -> None:
         """Set (article_id, status, duplicate_of, problems) and backfill signatures, at once."""
@@ -530,7 +601,10 @@ class Store:
 
     # -- reads -----------------------------------------------------------------------------
     def table(self, name: str) -> pd.DataFrame:
-        """A whole table (or the contract view of ``articles``) as a DataFrame."""
+        """A whole table (or the contract view of ``articles``, or ``texts``) as a
+        DataFrame."""
+        if name == "texts":
+            return self.texts()
         if name == "articles":
             cols = ", ".join(f'"{c}"' for c in ARTICLE_COLUMNS)
             return self.con.execute(f"SELECT {cols} FROM articles ORDER BY article_id").df()
@@ -543,6 +617,32 @@ class Store:
 
     def query(self, sql: str, params: Iterable | None = None) -> pd.DataFrame:
         return self.con.execute(sql, list(params or [])).df()
+
+    def texts(self) -> pd.DataFrame:
+        """Each article's title, text as read, body (the text less the removed spans) and the
+        removed spans (``{start, end, reason}``, in order)."""
+        frame = self.con.execute("""
+            SELECT a.article_id, a.title, coalesce(a.text, '') AS text,
+                coalesce(r.removed, []) AS removed
+            FROM articles a LEFT JOIN (
+                SELECT article_id, list({'start': start, 'end': "end", 'reason': reason}
+                                        ORDER BY start) AS removed
+                FROM removed GROUP BY article_id) r USING (article_id)
+            ORDER BY a.article_id""").df()
+        frame["removed"] = [list(spans) for spans in frame["removed"]]
+        frame.insert(3, "body", [body_text(text, spans) for text, spans in zip(
+            frame["text"], frame["removed"], strict=True)])
+        return frame
+
+
+def body_text(text: str, removed: Iterable[dict]) -> str:
+    """``text`` less the ``removed`` spans (dicts with ``start`` and ``end``)."""
+    pieces, position = [], 0
+    for span in sorted(removed, key=lambda r: r["start"]):
+        pieces.append(text[position : max(position, span["start"])])
+        position = max(position, span["end"])
+    pieces.append(text[position:])
+    return "".join(pieces)
 
 
 def now() -> datetime:

@@ -207,10 +207,12 @@ class Page:
 
     @property
     def english(self) -> bool:
-        """Declared English, or undeclared with an English body."""
+        """Declared English (or undeclared), with a body not clearly in another language: a
+        page may declare ``en`` in its markup and be written in German."""
         from newsdesk.quality import is_foreign
 
-        return self.lang.startswith("en") or (not self.lang and is_foreign(self.body) is None)
+        declared = self.lang.startswith("en") or not self.lang
+        return declared and is_foreign(self.body) is None
 
 
 def scrapinghub_pages(folder: Path, *, limit: int | None = None) -> list[Page]:

@@ -437,46 +437,60 @@ def _inside(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
     return any(s <= span[0] and span[1] <= e for s, e in spans)
 
 
-def task_furniture(ws: Workspace) -> TaskResult:
-    """Plain-text pages (visible text of each English page): body kept, furniture counted."""
+def furniture_pages(ws: Workspace) -> tuple[list[str], list[PageLines], list[tuple]]:
+    """The English pages as plain text: their ids, labelled lines and reference mentions."""
     english = [p for p in ws.pages if p.english]
     pages = [label_lines(ds.visible_text(p.html), p.body) for p in english]
-    ids = [p.page_id for p in english]
+    return [p.page_id for p in english], pages, reference_mentions(ws, pages)
+
+
+def score_furniture(pages: list[PageLines], refs: list[tuple[list, list]],
+                    cuts: list[list[tuple[int, int]]]) -> dict[str, float]:
+    """Body mentions kept, furniture-only mentions counted and body character precision and
+    recall when the spans ``cuts`` (one list per page) are removed."""
+    kept_body = kept_furn = body_n = furn_n = 0
+    char_tp = char_kept = char_body = 0
+    for page, (body_refs, furn_refs), cut in zip(pages, refs, cuts, strict=True):
+
+        def kept(span, cut=cut) -> bool:
+            return not any(s < span[1] and span[0] < e for s, e in cut)
+
+        body_n += len(body_refs)
+        furn_n += len(furn_refs)
+        kept_body += sum(kept(r[:2]) for r in body_refs)
+        kept_furn += sum(kept(r[:2]) for r in furn_refs)
+        body_chars = _chars(page.text, page.body)
+        kept_chars = _chars(page.text, [(0, len(page.text))]) - _chars(page.text, cut)
+        char_body += len(body_chars)
+        char_kept += len(kept_chars)
+        char_tp += len(body_chars & kept_chars)
+    score = sc.PRF(char_tp, char_kept, char_body)
+    return {"body_mentions_kept": kept_body / body_n if body_n else 0.0,
+            "furniture_counted": kept_furn / furn_n if furn_n else 0.0,
+            "char_precision": score.precision, "char_recall": score.recall,
+            "char_f1": score.f1}
+
+
+def task_furniture(ws: Workspace) -> TaskResult:
+    """Plain-text pages (visible text of each English page): body kept, furniture counted."""
+    ids, pages, refs = furniture_pages(ws)
     db = ws.ingest("furniture", {f"{i}.txt": p.text for i, p in zip(ids, pages, strict=True)})
     ok = set(_frame(db, "SELECT article_id FROM articles WHERE status = 'ok'")["article_id"])
     removed = _kept_spans(db)
-    refs = reference_mentions(ws, pages)
     rows, figures = [], {}
     for system in ("bare spaCy", "newsdesk"):
-        kept_body = kept_furn = body_n = furn_n = 0
-        char_tp = char_kept = char_body = 0
-        for page_id, page, (body_refs, furn_refs) in zip(ids, pages, refs, strict=True):
-            if system == "newsdesk":
-                cut = removed.get(page_id, []) if page_id in ok else [(0, len(page.text))]
-            else:
-                cut = []
-
-            def kept(span, cut=cut) -> bool:
-                return not any(s < span[1] and span[0] < e for s, e in cut)
-
-            body_n += len(body_refs)
-            furn_n += len(furn_refs)
-            kept_body += sum(kept(r[:2]) for r in body_refs)
-            kept_furn += sum(kept(r[:2]) for r in furn_refs)
-            body_chars = _chars(page.text, page.body)
-            kept_chars = _chars(page.text, [(0, len(page.text))]) - _chars(page.text, cut)
-            char_body += len(body_chars)
-            char_kept += len(kept_chars)
-            char_tp += len(body_chars & kept_chars)
-        score = sc.PRF(char_tp, char_kept, char_body)
+        if system == "newsdesk":
+            cuts = [removed.get(i, []) if i in ok else [(0, len(p.text))]
+                    for i, p in zip(ids, pages, strict=True)]
+        else:
+            cuts = [[] for _ in pages]
+        found = score_furniture(pages, refs, cuts)
         key = "bare" if system == "bare spaCy" else "newsdesk"
-        figures |= {f"{key}_body_mentions_kept": kept_body / body_n if body_n else 0.0,
-                    f"{key}_furniture_counted": kept_furn / furn_n if furn_n else 0.0,
-                    f"{key}_char_precision": score.precision,
-                    f"{key}_char_recall": score.recall}
-        rows.append((system, _r(figures[f"{key}_body_mentions_kept"]),
-                     _r(figures[f"{key}_furniture_counted"]), _r(score.precision),
-                     _r(score.recall), _r(score.f1)))
+        figures |= {f"{key}_{name}": found[name] for name in (
+            "body_mentions_kept", "furniture_counted", "char_precision", "char_recall")}
+        rows.append((system, *(_r(found[name]) for name in (
+            "body_mentions_kept", "furniture_counted", "char_precision", "char_recall",
+            "char_f1"))))
     n_body = sum(len(b) for b, _ in refs)
     n_furn = sum(len(f) for _, f in refs)
     return TaskResult(
