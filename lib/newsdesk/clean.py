@@ -245,7 +245,8 @@ def _trailer(lines: list[Line], removed: dict[int, str], *, first_body: int,
     while run > floor and (run - 1 in removed or is_headline_shaped(lines[run - 1])):
         run -= 1
     headlines = [j for j in range(run, end) if j not in removed]
-    if len(headlines) >= 3:
+    rows = sum(is_table_row(lines[j]) for j in headlines)
+    if len(headlines) >= 3 and rows * 2 < len(headlines):  # a table of results is the article
         for j in headlines:
             removed[j] = "page furniture: run of headline-shaped lines at the end"
     return publisher
@@ -373,6 +374,14 @@ out about after before under than upon amid among against
 """.split())
 
 
+_NUMBER = re.compile(r"(?<![\w.])\d[\d.,:/%-]*")
+
+
+def is_table_row(line: Line) -> bool:
+    """A row of a table of figures (scores, results, prices): two numbers or more."""
+    return len(_NUMBER.findall(line.text)) >= 2
+
+
 def is_title_case(line: Line) -> bool:
     """A headline-shaped line (a final period allowed) in which every word but function
     words is capitalised ("Economic Ties at the Top", "Senator Slams Plan On Taxes."):
@@ -382,8 +391,7 @@ def is_title_case(line: Line) -> bool:
     if not is_headline_shaped(Line(line.start, line.start + len(text), text)):
         return False
     words = re.findall(r"[^\W\d_][\w'’.-]*", text)
-    numbers = re.findall(r"(?<![\w.])\d[\d.,:/%-]*", text)
-    if len(numbers) >= 2 or "(" in text:
+    if is_table_row(line) or "(" in text:
         return False
     capital = [w for w in words if w[0].isupper()]
     lower = [w for w in words if not w[0].isupper() and w.lower() not in _TITLE_CASE_LOWER]
