@@ -394,7 +394,7 @@ def test_report_pages_share_one_stylesheet_linked_relatively(sample_report):
         text = page.read_text(encoding="utf-8")
         root = "../" * (len(page.relative_to(run).parts) - 1)
         links = re.findall(r"<link[^>]*>", text)
-        assert links == [f'<link href="{root}style.css" rel="stylesheet"/>'], (page, links)
+        assert links == [f'<link rel="stylesheet" href="{root}style.css">'], (page, links)
         assert "<style" not in text and "jp-" not in text, page
     for profile in (run / "articles").glob("*.html"):
         assert profile.stat().st_size < 40_000, profile

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import pandas as pd
@@ -305,10 +306,11 @@ def _speaker_label(speaker: object, anonymous: object, kind: object = None) -> s
     return f"{speaker} (anonymous)" if bool(anonymous) else speaker
 
 
-def who_said_what(quotes: pd.DataFrame, articles: pd.DataFrame, *, top_n: int = 0
-                  ) -> pd.DataFrame:
+def who_said_what(quotes: pd.DataFrame, articles: pd.DataFrame, *, top_n: int = 0,
+                  per_speaker: int = 0) -> pd.DataFrame:
     """Each named speaker's quotes across articles, in date order; speakers with the most
-    quotes first (``top_n`` of them when > 0). Anonymous sources are left to the profiles."""
+    quotes first (``top_n`` of them when > 0), each with the latest ``per_speaker`` quotes
+    when > 0. Anonymous sources are left to the profiles."""
     named = quotes[quotes["speaker_entity_id"].notna()]
     if named.empty:
         return pd.DataFrame(columns=["speaker", "date", "article", "kind", "quote"])
@@ -323,6 +325,8 @@ def who_said_what(quotes: pd.DataFrame, articles: pd.DataFrame, *, top_n: int = 
         frame = frame[frame["speaker_entity_id"].isin(keep["speaker_entity_id"])]
     frame = frame.sort_values(["n", "speaker", "published", "article_id", "start"],
                               ascending=[False, True, True, True, True], na_position="last")
+    if per_speaker:
+        frame = frame.groupby("speaker_entity_id", sort=False).tail(per_speaker)
     table = pd.DataFrame({
         "speaker": frame["speaker"],
         "date": frame["published"].fillna("undated"),
@@ -524,6 +528,12 @@ def corpus_summary(articles: pd.DataFrame, entities: pd.DataFrame,
 
 
 UNDATED = "undated"
+_MONTH = re.compile(r"\d{4}-\d{2}")
+
+
+def is_month(label: object) -> bool:
+    """Whether a label of ``month_of`` is a month ('2025-04'), not a year or 'undated'."""
+    return isinstance(label, str) and _MONTH.fullmatch(label) is not None
 
 
 def month_of(published: object, precision: object = None) -> str:
@@ -544,13 +554,12 @@ def articles_by_month(articles: pd.DataFrame) -> pd.DataFrame:
     grouped = counted.assign(month=months).groupby("month")
     table = pd.DataFrame({"articles": grouped.size(),
                           "sources": grouped["source"].nunique()})
-    full = sorted(m for m in table.index if len(m) == 7)
-    rest = sorted(m for m in table.index if len(m) == 4) + (
-        [UNDATED] if UNDATED in table.index else [])
-    if full:
-        span = pd.period_range(full[0], full[-1], freq="M").strftime("%Y-%m").tolist()
-        full = span
-    table = table.reindex([*full, *rest], fill_value=0)
+    months = sorted(m for m in table.index if is_month(m))
+    if months:
+        months = pd.period_range(months[0], months[-1], freq="M").strftime("%Y-%m").tolist()
+    years = sorted(m for m in table.index if not is_month(m) and m != UNDATED)
+    table = table.reindex([*months, *years, *([UNDATED] if UNDATED in table.index else [])],
+                          fill_value=0)
     table.index.name = "month"
     return table.astype(int)
 

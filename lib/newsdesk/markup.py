@@ -79,15 +79,24 @@ def frame_html(frame: pd.DataFrame) -> str:
                          show_dimensions="truncate", border=0, justify="left", escape=True)
 
 
-def whats_new(changes: dict[str, pd.DataFrame], *, previous_run: str | None) -> str:
-    """The "what is new" section: each table under its heading (text escaped by pandas)."""
+def whats_new(changes: dict[str, pd.DataFrame], *, previous_run: str | None,
+              limit: int = 20) -> str:
+    """The "what is new" section: each table under its heading, its first ``limit`` rows
+    (text escaped by pandas)."""
     if previous_run is None:
         return ("<p>This is the first report of this store: there is no earlier report to "
                 "compare with. The next report will list what changed since this one.</p>")
     parts = [f"<p>Compared with the report of {html.escape(previous_run)}.</p>"]
     for heading, table in changes.items():
-        parts.append(f"<h3>{html.escape(heading.capitalize())}</h3>")
-        parts.append(table.to_html(escape=True) if not table.empty else "<p>None.</p>")
+        count = f" ({len(table):,})" if len(table) > limit else ""
+        parts.append(f"<h3>{html.escape(heading.capitalize())}{count}</h3>")
+        if table.empty:
+            parts.append("<p>None.</p>")
+            continue
+        parts.append(table.head(limit).fillna("").to_html(escape=True, border=0,
+                                                          justify="left"))
+        if len(table) > limit:
+            parts.append(f"<p class='note'>… and {len(table) - limit:,} more.</p>")
     return "".join(parts)
 
 
@@ -152,7 +161,9 @@ def month_anchor(month: str) -> str:
 
 
 def _month_title(month: str, n: int) -> str:
-    if len(month) == 7:
+    from newsdesk.analysis import is_month
+
+    if is_month(month):
         label = pd.Timestamp(f"{month}-01").strftime("%B %Y")
     elif month.isdigit():
         label = f"{month} (month not known)"

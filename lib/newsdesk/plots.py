@@ -132,9 +132,11 @@ def plot_articles_by_month(by_month: pd.DataFrame, *, ax: Axes | None = None,
                            title: str = "") -> Axes:
     """Bars of counted articles per month (``by_month`` from articles_by_month; the
     articles dated by year only or not at all are left out, and said so)."""
-    months = by_month[[len(str(m)) == 7 for m in by_month.index]]
+    from newsdesk.analysis import is_month
+
+    months = by_month[[is_month(m) for m in by_month.index]]
     left_out = int(by_month["articles"].sum() - months["articles"].sum())
-    ax = _axes(ax, (max(6.0, min(14.0, 0.3 * len(months) + 3)), 3.2))
+    ax = _axes(ax, (max(6.0, min(14.0, 0.3 * len(months) + 3)), 3.2 if len(months) else 0.6))
     if months.empty:
         ax.text(0.5, 0.5, "no article dated to the month", ha="center", va="center",
                 transform=ax.transAxes)

@@ -763,10 +763,28 @@ def export_html(ipynb: Path | nbformat.NotebookNode, target: Path, *, title: str
 
 
 def html_exporter(*, with_code: bool = False):
-    """The nbconvert HTMLExporter of report pages (template and styles loaded once)."""
+    """The nbconvert HTMLExporter of report pages (template loaded once), without the
+    BeautifulSoup pass nbconvert adds after rendering: it gives JupyterLab's cell markup,
+    which the lean template does not write, a tabindex and images their alt text, which the
+    template writes itself, and re-parsing every page cost three quarters of its export."""
     from nbconvert import HTMLExporter
+    from nbconvert.exporters.templateexporter import TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 
-    return HTMLExporter(
+    class PageExporter(HTMLExporter):
+        def from_notebook_node(self, nb, resources=None, **kw):
+            # HTMLExporter.from_notebook_node (nbconvert 7.17) up to its BeautifulSoup pass
+            info = nb.metadata.get("language_info", {})
+            self.register_filter("highlight_code", self.filters.get(
+                "highlight_code", Highlight2HTML(
+                    pygments_lexer=info.get("pygments_lexer", info.get("name")), parent=self)))
+            resources = self._init_resources(resources)
+            self.register_filter("filter_data_type", WidgetsDataTypeFilter(
+                notebook_metadata=self._nb_metadata, parent=self, resources=resources))
+            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+    return PageExporter(
         template_name="newsdesk",
         extra_template_basedirs=[str(TEMPLATES_DIR)],
         exclude_input=not with_code,
@@ -902,32 +920,33 @@ def _anchor(name: str) -> str:
 
 
 _TAG = re.compile(r"<[A-Za-z][^<>]*>")
-_ATTR = re.compile(r'(\s(?:id|href)=)"([^"]*)"')
+_ATTR = re.compile(r"""(\s(?:id|href)=)(["'])(.*?)\2""")
 
 
 def _relink(body: str, page: str, anchors: dict[str, str]) -> str:
     """Rewrite ids and links of one page's body for the single file.
 
     Only attributes inside tags are touched: article text is escaped, so no ``<`` of it
-    can start a tag here.
+    can start a tag here. A rewritten value keeps its quotes.
     """
     prefix = anchors[page]
 
     def attr(match: re.Match) -> str:
-        name, value = match.group(1), match.group(2)
+        name, quote, value = match.groups()
         if name.strip() == "id=":
-            return f'{name}"{prefix}--{value}"'
+            return f"{name}{quote}{prefix}--{value}{quote}"
         if value.startswith("#"):
-            return f'{name}"#{prefix}--{value[1:]}"'
+            return f"{name}{quote}#{prefix}--{value[1:]}{quote}"
         if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:|^/", value):  # absolute: leave it
             return match.group(0)
-        path, _, fragment = html.unescape(value).partition("#")
-        target = posixpath.normpath(posixpath.join(posixpath.dirname(page), path))
+        path, _, fragment = value.partition("#")
+        target = posixpath.normpath(posixpath.join(posixpath.dirname(page),
+                                                   html.unescape(path)))
         stem = target.removesuffix(".html")
         if target == "index.html":
-            return f'{name}"#top"'
+            return f"{name}{quote}#top{quote}"
         if stem in anchors:
-            return f'{name}"#{anchors[stem]}{"--" + fragment if fragment else ""}"'
+            return f"{name}{quote}#{anchors[stem]}{'--' + fragment if fragment else ''}{quote}"
         return match.group(0)
 
     return _TAG.sub(lambda tag: _ATTR.sub(attr, tag.group(0)), body)
