@@ -35,7 +35,7 @@ lab: $(STAMP) ## open the notebooks in JupyterLab with the project's kernel (new
 	$(BIN)/python -m ipykernel install --sys-prefix --name newsdesk --display-name "Python (newsdesk)" >/dev/null
 	$(BIN)/newsdesk lab
 
-bench: $(STAMP) ## time ingest and report on 1,000 and 10,000 articles -> benchmarks/results.md
+bench: $(STAMP) ## time ingest and report on 300 to 10,000 articles -> benchmarks/results.md
 	$(BIN)/python benchmarks/run.py
 
 lint: $(STAMP) ## ruff on the code, and check that notebooks carry no outputs
