@@ -340,18 +340,12 @@ def write_results(out: Path, corpora: list[Corpus], reports: list[Report], *, mo
             f"| {fmt(med_peak(c.second), ',.0f')} | {len(c.ingest)} |")
     lines += ["", "Targets:", ""]
     for c in corpora:
-        bare, ingest = med_seconds(c.bare), med_seconds(c.ingest)
+        bare, ingest, second = med_seconds(c.bare), med_seconds(c.ingest), med_seconds(c.second)
         if bare and ingest:
-            verdict = "met" if ingest / bare <= RATIO_TARGET else "**not met**"
-            lines.append(f"- {c.name}: ingest / bare = {ingest / bare:.2f} "
-                         f"(target ≤ {RATIO_TARGET}): {verdict}")
-    for c in corpora:
-        ingest, second = med_seconds(c.ingest), med_seconds(c.second)
+            lines.append(target(f"{c.name}: ingest / bare", ingest / bare, RATIO_TARGET))
         if ingest and second and c.articles >= 300:
-            verdict = "met" if second / ingest <= SECOND_INGEST_TARGET else "**not met**"
-            lines.append(f"- {c.name}: unchanged (second) ingest / ingest = "
-                         f"{second / ingest:.3f} (target ≤ {SECOND_INGEST_TARGET} from 300 "
-                         f"articles on): {verdict}")
+            lines.append(target(f"{c.name}: unchanged (second) ingest / full ingest",
+                                second / ingest, SECOND_INGEST_TARGET, ".3f"))
     sized = [c for c in corpora if c.name != "sample" and med_peak(c.ingest)]
     if len(sized) >= 2:
         small, large = sized[0], sized[-1]
@@ -407,21 +401,15 @@ def write_results(out: Path, corpora: list[Corpus], reports: list[Report], *, mo
     lines += ["", "Targets:", ""]
     for r in reports:
         if r.single_mb:
-            size = median(r.single_mb)
-            lines.append(f"- {r.name}: single file {size:.2f} MB (target ≤ "
-                         f"{SINGLE_FILE_TARGET_MB} MB): "
-                         f"{'met' if size <= SINGLE_FILE_TARGET_MB else '**not met**'}")
+            lines.append(target(f"{r.name}: single file, MB", median(r.single_mb),
+                                SINGLE_FILE_TARGET_MB))
         if r.folder_mb and r.articles >= REPORT_SIZE:
-            size = median(r.folder_mb)
-            lines.append(f"- {r.name}: run folder {size:.1f} MB (target ≤ {FOLDER_TARGET_MB} "
-                         f"MB at {REPORT_SIZE:,} articles): "
-                         f"{'met' if size <= FOLDER_TARGET_MB else '**not met**'}")
-    for r in twice:
+            lines.append(target(f"{r.name}: run folder, MB", median(r.folder_mb),
+                                FOLDER_TARGET_MB, ".1f"))
         first, second = med_seconds(r.runs), med_seconds(r.second)
         if first and second:
-            verdict = "met" if second / first <= SECOND_REPORT_TARGET else "**not met**"
-            lines.append(f"- {r.name}: second report / first = {second / first:.2f} (target "
-                         f"≤ {SECOND_REPORT_TARGET}): {verdict}")
+            lines.append(target(f"{r.name}: second report / first", second / first,
+                                SECOND_REPORT_TARGET))
     lines += ["", "## Every run", "", "seconds (peak MiB); ✗ failed, ↻ retried once", ""]
     for c in corpora:
         for label, runs in (("bare", c.bare), ("ingest", c.ingest), ("second ingest", c.second)):
@@ -440,6 +428,12 @@ def write_results(out: Path, corpora: list[Corpus], reports: list[Report], *, mo
         lines += ["", "## Notes", "", *notes]
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def target(what: str, value: float, limit: float, spec: str = ".2f") -> str:
+    """A line of the targets: the value, the limit, and whether it is met."""
+    verdict = "met" if value <= limit else "**not met**"
+    return f"- {what} = {value:{spec}} (target ≤ {limit}): {verdict}"
 
 
 def describe(run: Run) -> str:
