@@ -117,8 +117,10 @@ def table(frame: pd.DataFrame, *, columns: list[str] | None = None,
           numeric: tuple[str, ...] = ("words", "mentions", "articles", "lines", "count")
           ) -> str:
     """A plain HTML table of ``frame``'s ``columns`` (default: all; the index left out),
-    every cell escaped. With ``links`` (article_id -> href), the ``link_column`` cell of a
-    row links to its article's page."""
+    every cell escaped ("None." when it has no row). With ``links`` (article_id -> href),
+    the ``link_column`` cell of a row links to its article's page."""
+    if frame.empty:
+        return "<p>None.</p>"
     columns = list(frame.columns) if columns is None else columns
     links = links or {}
 

@@ -480,7 +480,9 @@ class Store:
             pass
 
     def record_run(self, **run: object) -> None:
-        self._insert("runs", pd.DataFrame([run]))
+        columns = ", ".join(f'"{name}"' for name in run)
+        self.con.execute(f"INSERT INTO runs ({columns}) VALUES "
+                         f"({', '.join('?' * len(run))})", list(run.values()))
 
     def start_run(self, run_id: str, command: str, started: datetime,
                   fingerprint: str) -> tuple[str, datetime] | None:
