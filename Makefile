@@ -8,8 +8,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CORPUS ?= data/raw/sample
 PYTEST_ARGS ?=
+EVAL_DATA ?= ../shared/eval
+TASK ?=
 
-.PHONY: help setup report test lab bench lint format clean
+.PHONY: help setup report test lab bench eval lint format clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-zA-Z_-]*:.*## / {printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -37,6 +39,9 @@ lab: $(STAMP) ## open the notebooks in JupyterLab with the project's kernel (new
 
 bench: $(STAMP) ## time ingest and report on 300 to 10,000 articles -> benchmarks/results.md
 	$(BIN)/python benchmarks/run.py
+
+eval: $(STAMP) ## accuracy on real labelled news (EVAL_DATA, TASK=ner|quotes|furniture|html|corpus) -> benchmarks/accuracy.md
+	$(BIN)/python -m newsdesk.evaluation $(if $(TASK),--task $(TASK)) --data $(EVAL_DATA)
 
 lint: $(STAMP) ## ruff on the code, and check that notebooks carry no outputs
 	$(BIN)/ruff check lib tests benchmarks

@@ -7,6 +7,8 @@ import pandas as pd
 import pytest
 
 from newsdesk.analysis import (
+    ALL_KINDS,
+    CHART_KINDS,
     articles_overview,
     date_label,
     entity_mentions,
@@ -68,11 +70,16 @@ def make_mentions() -> pd.DataFrame:
 
 
 def test_analysis_top_entities_orders_by_mentions_articles_name():
-    top = top_entities(make_entities())
+    top = top_entities(make_entities(), kinds=ALL_KINDS)
     assert list(top.columns) == ["name", "kind", "mentions", "articles"]
     assert list(top["name"]) == ["Moscow", "Kremlin", "Putin", "Witkoff", "Russian"]
     assert top.index.name == "rank"
     assert list(top.index) == [1, 2, 3, 4, 5]
+
+
+def test_analysis_charts_leave_groups_out_by_default():
+    assert "Russian" not in set(top_entities(make_entities())["name"])
+    assert "Russian" in set(top_entities(make_entities(), kinds=CHART_KINDS + ("group",))["name"])
 
 
 @pytest.mark.parametrize(

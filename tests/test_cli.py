@@ -37,12 +37,16 @@ def run(argv: list[str]) -> int:
 @pytest.mark.parametrize(
     ("argv", "expected"),
     [
-        (["--help"], ["usage: newsdesk", "ingest", "report", "export", "lab", "--version"]),
+        (["--help"], ["usage: newsdesk", "collect", "ingest", "report", "export", "lab",
+                      "--version"]),
+        (["collect", "--help"], ["usage: newsdesk collect", "SOURCE", "--into", "--since",
+                                 "--max-per-feed", "--delay", "--timeout", "--max-bytes",
+                                 "--user-agent", "--quiet"]),
         (["ingest", "--help"], ["usage: newsdesk ingest", "path", "--db", "--manifest",
                                 "--workers", "--engine", "--batch-size", "--quiet"]),
         (["report", "--help"], ["usage: newsdesk report", "--db", "--out", "--profiles",
                                 "--with-code", "--single-file", "--keep", "--keep-notebooks",
-                                "--quiet"]),
+                                "--quiet", "--collect"]),
         (["export", "--help"], ["usage: newsdesk export", "articles", "entities", "mentions",
                                 "quotes", "quality", "--db", "--format", "csv", "json",
                                 "parquet", "--out"]),

@@ -268,6 +268,20 @@ def test_corpus_manifest_matched_by_file_name(tmp_path):
     assert articles["b"].published is None and articles["b"].title is None
 
 
+def test_corpus_manifest_matched_by_path_relative_to_the_folder(tmp_path):
+    for host in ("one.test", "two.test"):
+        (tmp_path / host).mkdir()
+        _write(tmp_path / host / f"{host[:3]}.txt", BODY)
+    _write(tmp_path / "manifest.csv", "file,title\none.test/one.txt,First\n"
+           "two.test/gone.txt,Missing\n")
+    articles = _by_id(read_corpus(tmp_path))
+    assert articles["one"].title == "First"
+    assert articles["one"].problems == ()
+    assert articles["two"].title is None
+    assert articles["gone"].status == "missing"
+    assert articles["gone"].path == str(tmp_path / "two.test" / "gone.txt")
+
+
 def test_corpus_explicit_manifest_argument(tmp_path):
     folder = tmp_path / "articles"
     folder.mkdir()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from newsdesk.entities import normalize_name, resolve, slugify
+from newsdesk.entities import normalize_name, slugify
+from newsdesk.resolution import resolve
 
 ENTITY_CONTRACT = [
     "entity_id", "name", "kind", "aliases", "role", "country", "lat", "lon", "mentions",
@@ -206,3 +207,136 @@ def test_entities_resolve_all_rows_dropped_gives_contract_frames():
     assert result.mentions.empty and result.entities.empty
     assert list(result.entities.columns) == ENTITY_CONTRACT
     assert list(result.mentions.columns[: len(MENTION_CONTRACT)]) == MENTION_CONTRACT
+
+
+# -- one person per name (issue: entities on a real corpus) -----------------------------------
+def _names(result) -> dict[tuple[str, str], str]:
+    """(article, mention text at its offset) -> the entity name it was given."""
+    return {(m.article_id, m.text): m.name for m in result.mentions.itertuples()}
+
+
+def test_entities_surname_goes_to_the_namesake_its_article_names_most():
+    corpus = {
+        "a1": [("Hillary Clinton spoke in Iowa.", [("Hillary Clinton", "PERSON")]),
+               ("Her husband Bill Clinton listened.", [("Bill Clinton", "PERSON")]),
+               ("Later Clinton said she would win.", [("Clinton", "PERSON")]),
+               ("Hillary Clinton left.", [("Hillary Clinton", "PERSON")])],
+    }
+    result = resolve(build(corpus)[0])
+    assert _names(result)[("a1", "Clinton")] == "Hillary Clinton"
+    assert set(result.entities["name"]) == {"Hillary Clinton", "Bill Clinton"}
+
+
+@pytest.mark.parametrize(("honorific", "expected"), [("Mrs.", "Hillary Clinton"),
+                                                     ("Mr.", "Bill Clinton")])
+def test_entities_honorific_gender_separates_namesakes(honorific, expected):
+    corpus = {
+        # each spouse alone in an article, with an honorific: the corpus learns genders
+        "a1": [("Hillary Clinton spoke.", [("Hillary Clinton", "PERSON")]),
+               ("Mrs. Clinton left.", [("Clinton", "PERSON")])],
+        "a2": [("Bill Clinton spoke.", [("Bill Clinton", "PERSON")]),
+               ("Mr. Clinton left.", [("Clinton", "PERSON")])],
+        "a3": [("Hillary Clinton and Bill Clinton came.",
+                [("Hillary Clinton", "PERSON"), ("Bill Clinton", "PERSON")]),
+               (f"{honorific} Clinton spoke first.", [("Clinton", "PERSON")])],
+    }
+    assert _names(resolve(build(corpus)[0]))[("a3", "Clinton")] == expected
+
+
+def test_entities_surname_alone_takes_what_the_corpus_overwhelmingly_means():
+    corpus = {f"a{i}": [("Jeb Bush spoke.", [("Jeb Bush", "PERSON")]),
+                        ("Bush left.", [("Bush", "PERSON")])] for i in range(4)}
+    corpus["b"] = [("George W. Bush spoke.", [("George W. Bush", "PERSON")]),
+                   ("Bush left.", [("Bush", "PERSON")])]
+    corpus["c"] = [("Bush won the primary.", [("Bush", "PERSON")])]
+    assert _names(resolve(build(corpus)[0]))[("c", "Bush")] == "Jeb Bush"
+
+
+def test_entities_surname_alone_between_namesakes_is_shown_ambiguous():
+    corpus = {"a": [("Jeb Bush spoke.", [("Jeb Bush", "PERSON")])],
+              "b": [("George W. Bush spoke.", [("George W. Bush", "PERSON")])],
+              "c": [("Bush won the primary.", [("Bush", "PERSON")])]}
+    result = resolve(build(corpus)[0])
+    assert _names(result)[("c", "Bush")] == "Bush (ambiguous)"
+    row = result.entities.set_index("name").loc["Bush (ambiguous)"]
+    assert (row["kind"], row["mentions"]) == ("person", 1)
+
+
+@pytest.mark.parametrize(("full", "short"), [("Hillary Rodham Clinton", "Hillary Clinton"),
+                                             ("John R. Kasich", "John Kasich"),
+                                             ("Paul D. Ryan", "Paul Ryan")])
+def test_entities_middle_names_and_initials_merge(full, short):
+    corpus = {"a": [(f"{short} spoke.", [(short, "PERSON")]),
+                    (f"{short} left.", [(short, "PERSON")])],
+              "b": [(f"{full} spoke.", [(full, "PERSON")])]}
+    entities = resolve(build(corpus)[0]).entities
+    assert list(entities["name"]) == [short]
+    assert set(entities.iloc[0]["aliases"]) == {full, short}
+
+
+def test_entities_name_suffix_is_another_person():
+    corpus = {"a": [("Donald Trump spoke.", [("Donald Trump", "PERSON")]),
+                    ("Donald Trump Jr. spoke too.", [("Donald Trump Jr.", "PERSON")])]}
+    assert len(resolve(build(corpus)[0]).entities) == 2
+
+
+@pytest.mark.parametrize("label", ["GPE", "ORG"])
+def test_entities_corpus_knowledge_beats_one_sentences_label(label):
+    corpus = {f"a{i}": [("John Kasich spoke in Ohio.", [("John Kasich", "PERSON"),
+                                                         ("Ohio", "GPE")]),
+                        ("Kasich left.", [("Kasich", "PERSON")])] for i in range(2)}
+    corpus["b"] = [("Kasich won the primary.", [("Kasich", label)])]
+    result = resolve(build(corpus)[0])
+    assert _names(result)[("b", "Kasich")] == "John Kasich"
+    assert sorted(result.entities["name"]) == ["John Kasich", "Ohio"]
+
+
+def test_entities_a_surname_the_model_calls_an_organization_is_the_person():
+    corpus = {"a": [("Donald Trump spoke.", [("Donald Trump", "PERSON")]),
+                    ("The Trump campaign answered.", [("Trump", "ORG")])]}
+    entities = resolve(build(corpus)[0]).entities
+    assert list(entities["name"]) == ["Donald Trump"]
+
+
+@pytest.mark.parametrize(("surface", "label", "name"), [
+    ("Ted Cruz 1", "PERSON", "Ted Cruz"),
+    ("Cruz 42-40", "PERSON", "Cruz"),
+    ("Ted Cruz—35", "PERSON", "Ted Cruz"),
+    ("CLEVELAND - Donald Trump", "PERSON", "Donald Trump"),
+    ("Donald Trump - and", "PERSON", "Donald Trump"),
+    ("Carlos Barria / Reuters", "PERSON", "Carlos Barria"),
+    ("pro-Clinton", "PERSON", "Clinton"),
+    ("Channel 4", "ORG", "Channel 4"),
+    ("G20", "ORG", "G20"),
+])
+def test_entities_spans_trimmed_of_figures_datelines_and_dashes(surface, label, name):
+    raw, texts = build({"a": [(f"Then {surface} came.", [(surface, label)])]})
+    result = resolve(raw)
+    assert list(result.mentions["text"]) == [name]
+    m = result.mentions.iloc[0]
+    assert texts["a"][m["start"]:m["end"]] == name
+
+
+@pytest.mark.parametrize("abbreviation", ["Sen.", "Sen", "Mrs", "Pres.", "ST", "Gov.", "Rep."])
+def test_entities_title_abbreviations_are_never_places(abbreviation):
+    raw, _ = build({"a": [(f"{abbreviation} Smith came from Ohio.",
+                           [(abbreviation, "GPE"), ("Ohio", "GPE")])]})
+    entities = resolve(raw).entities
+    assert list(entities["name"]) == ["Ohio"]
+
+
+def test_entities_person_name_run_into_an_organization_is_split():
+    corpus = {"a": [("Obama spoke at the White House.", [("Obama", "PERSON"),
+                                                         ("the White House", "ORG")]),
+                    ("The Obama White House agreed.", [("Obama White House", "PERSON")])]}
+    result = resolve(build(corpus)[0])
+    assert sorted(result.mentions["text"]) == ["Obama", "Obama", "White House", "White House"]
+    assert sorted(result.entities["name"]) == ["Obama", "White House"]
+
+
+def test_entities_person_name_prefers_a_full_form_without_digits():
+    corpus = {"a": [("Ted Cruz 1, Cruz 2 and Ted Cruz 3.", [("Ted Cruz 1", "PERSON")]),
+                    ("Ted Cruz spoke.", [("Ted Cruz", "PERSON")]),
+                    ("Cruz left.", [("Cruz", "PERSON")]),
+                    ("Cruz left again.", [("Cruz", "PERSON")])]}
+    assert list(resolve(build(corpus)[0]).entities["name"]) == ["Ted Cruz"]

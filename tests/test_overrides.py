@@ -8,8 +8,9 @@ import yaml
 
 from newsdesk.config import ALIASES_FILE
 from newsdesk.corpus import CorpusError, read_aliases
-from newsdesk.entities import parse_overrides, resolve
+from newsdesk.entities import parse_overrides
 from newsdesk.ingest import resolve_store
+from newsdesk.resolution import resolve
 from newsdesk.store import Store
 
 pytestmark = pytest.mark.slow

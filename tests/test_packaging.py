@@ -38,7 +38,7 @@ def test_packaging_model_pinned_by_hash():
 def test_packaging_make_help_lists_targets():
     out = subprocess.run(["make", "-s", "help"], cwd=PROJECT_ROOT, capture_output=True,
                          text=True, check=True).stdout
-    for target in ("setup", "report", "test", "lab", "bench", "lint"):
+    for target in ("setup", "report", "test", "lab", "bench", "eval", "lint"):
         assert re.search(rf"make {target}\s+\S", out), target
 
 
@@ -50,3 +50,38 @@ def test_packaging_readme_starts_with_the_two_commands():
 
 def test_packaging_ci_calls_make_test():
     assert "make test" in (PROJECT_ROOT / ".ci" / "run").read_text()
+
+
+def _module_imports() -> dict[str, set[str]]:
+    """Each module of lib/newsdesk -> the newsdesk modules it imports (anywhere in it)."""
+    import ast
+
+    graph: dict[str, set[str]] = {}
+    for path in (PROJECT_ROOT / "lib" / "newsdesk").glob("*.py"):
+        found: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("newsdesk"):
+                parts = node.module.split(".")
+                found |= {parts[1]} if len(parts) > 1 else {a.name for a in node.names}
+            elif isinstance(node, ast.Import):
+                found |= {a.name.split(".")[1] for a in node.names
+                          if a.name.startswith("newsdesk.")}
+        graph[path.stem] = found - {path.stem}
+    return graph
+
+
+def test_packaging_module_imports_form_no_cycle():
+    graph = _module_imports()
+    assert "resolution" not in graph["store"] and "resolution" not in graph["entities"]
+    done: set[str] = set()
+
+    def visit(module: str, path: tuple[str, ...]) -> None:
+        assert module not in path, "import cycle: " + " -> ".join((*path, module))
+        if module in done:
+            return
+        for imported in sorted(graph.get(module, ())):
+            visit(imported, (*path, module))
+        done.add(module)
+
+    for module in sorted(graph):
+        visit(module, ())

@@ -158,7 +158,7 @@ def _populated(tmp_path):
     return db
 
 
-def test_store_replace_resolved_swaps_tables(tmp_path):
+def test_store_resolve_store_swaps_tables(tmp_path):
     db = _populated(tmp_path)
     with Store(db) as store:
         assert len(store.table("mentions")) == 3

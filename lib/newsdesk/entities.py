@@ -3,7 +3,8 @@
 Recomputed over the whole store on every run (it is cheap), so a new article can change how
 old mentions are merged and counts stay consistent. This module holds the rules, as pure
 functions of a mention, a batch of mentions or a name; ``resolution`` runs them over a whole
-store in bounded batches through DuckDB (``resolve`` does the same for DataFrames). The only
+store in bounded batches through DuckDB (``resolution.resolve`` does the same for
+DataFrames). The only
 knowledge used is the corpus itself, general rules (titles, possessives, transliteration),
 the packaged gazetteer (``places``) and the analyst's overrides (``data/aliases.yml``).
 
@@ -185,12 +186,22 @@ def _tokens(text: str) -> list[str]:
 def clean_span(text: str, label: str) -> tuple[int, int, str]:
     """Trim a mention's span: returns (offset of new start, offset of new end, title removed).
 
-    Offsets are relative to ``text``; the title is "" when none was stripped.
+    The name is the piece of the span between dashes, slashes or bars that reads most like
+    one ("CLEVELAND - Donald Trump", "Donald Trump - and", "Carlos Barria / Reuters"), with
+    no prefix ("pro-Clinton"), no figures after a person's name ("Ted Cruz 1", "Cruz
+    42-40"), possessive, leading "the" or (for persons) leading titles. Offsets are
+    relative to ``text``; the title is "" when none was stripped.
     """
-    start, end = 0, len(text)
-    cut = _POSSESSIVE_CUT.search(text)
+    start, end = _name_piece(text, label)
+    prefix = _PREFIX.match(text, start, end)
+    if prefix:
+        start = prefix.end()
+    cut = _POSSESSIVE_CUT.search(text, start, end)
     if cut:
         end = cut.start()
+    figures = _TRAILING_FIGURES.search(text, start, end) if label == "PERSON" else None
+    if figures and any(c.isalpha() for c in text[start : figures.start()]):
+        end = figures.start()
     while end > start and text[end - 1] in " .,;:-–—'’\")":
         if text[end - 1] == "." and re.search(r"\b[A-Z]\.$|\b[A-Z]\.[A-Z]\.$", text[:end]):
             break  # keep the dot of an abbreviation: "U.S."
@@ -208,6 +219,36 @@ def clean_span(text: str, label: str) -> tuple[int, int, str]:
             title_end = start
             start += words[taken].start()
     return start, end, text[title_end:start].strip() if start > title_end else ""
+
+
+#: Where a span joins things that are not one name: a spaced dash, slash or bar, or an
+#: en or em dash (a hyphen without spaces stays: "Jean-Claude", "Al-Sisi").
+_PIECE_BREAK = re.compile(r"\s+[-–—/|]+\s+|\s*[–—|]+\s*")
+#: A prefix glued to a name by a hyphen: "pro-Clinton", "anti-Trump", "ex-Labour".
+_PREFIX = re.compile(r"(?i)(?:pro|anti|ex|non|post|pre|neo)-(?=[A-Z])")
+#: Figures after a person's name: scores, poll numbers, counts ("1", "42-40", "—35", "384").
+_TRAILING_FIGURES = re.compile(r"[\s\-–—:,]+\d[\d\s%.,:\-–—/]*$")
+
+
+def _name_piece(text: str, label: str) -> tuple[int, int]:
+    """The span's piece that reads most like a name: most capitalised words (not all in
+    capitals for a person, where that is a dateline: "BERLIN - ..."), the first on ties."""
+    bounds, pos = [], 0
+    for match in _PIECE_BREAK.finditer(text):
+        bounds.append((pos, match.start()))
+        pos = match.end()
+    if not bounds:
+        return 0, len(text)
+    bounds.append((pos, len(text)))
+
+    def score(piece: tuple[int, int]) -> tuple[int, int]:
+        words = [w for w in text[piece[0]:piece[1]].split() if any(c.isalpha() for c in w)]
+        capital = sum(w[:1].isupper() for w in words)
+        shouting = label == "PERSON" and bool(words) and all(w.isupper() for w in words)
+        return (0 if shouting else 1) * bool(capital), capital
+
+    best = max(bounds, key=score)  # max keeps the first of equals
+    return best if score(best)[1] else (0, len(text))
 
 
 def split_compound(text: str) -> list[tuple[int, int]] | None:
@@ -303,6 +344,24 @@ def confirm_heading(m, confirmed: Mapping[str, str]) -> list[dict]:
             found.append({**m._asdict(), "start": m.start + s, "end": m.start + e,
                           "text": part, "label": label})
     return found
+
+
+def split_person(m, confirmed: Mapping[str, str]) -> list[dict]:
+    """A person name that runs into the name of something else, split in two where the
+    corpus confirms the start as a person and the rest, of two words or more, as an
+    organization or place ("Obama White House" -> Obama, White House); else kept whole."""
+    words = list(re.finditer(r"\S+", m.text))
+    for i in range(1, len(words) - 1):  # the rest has two words or more: a name of its own
+        head = m.text[: words[i - 1].end()]
+        tail_at = words[i].start()
+        tail = m.text[tail_at:]
+        tail_label = confirmed.get(_fold(normalize_name(tail)))
+        if confirmed.get(_fold(normalize_name(head))) == "PERSON" and tail_label in (
+                "ORG", "GPE", "LOC", "FAC"):
+            return [{**m._asdict(), "end": m.start + len(head), "text": head},
+                    {**m._asdict(), "start": m.start + tail_at, "text": tail,
+                     "label": tail_label}]
+    return [m._asdict()]
 
 
 def _is_place_name(text: str) -> bool:
@@ -430,7 +489,7 @@ def coordinated(m: pd.DataFrame) -> dict[tuple[str, int], str]:
 def mention_features(text: str, label: str) -> tuple[str, str, int, str, str, str, str, bool]:
     """What the rules need of a cleaned mention that depends on its words alone: (name,
     folded name, words, transliteration key, key of its last word, kind, kind when it is a
-    known surname, role words only)."""
+    known surname, role words or a title abbreviation only)."""
     norm = normalize_name(text)
     words = _tokens(norm)
     tkey = translit_key(norm)
@@ -438,11 +497,31 @@ def mention_features(text: str, label: str) -> tuple[str, str, int, str, str, st
         norm, _fold(norm), len(words), tkey, translit_key(words[-1]) if words else "",
         mention_kind(norm, label, person_surnames=frozenset()),
         mention_kind(norm, label, person_surnames=frozenset({tkey})),
-        label in ("ORG", "PERSON", "NORP") and is_role_only(norm),
+        (label in ("ORG", "PERSON", "NORP") and is_role_only(norm))
+        or is_title_abbreviation(norm),
     )
 
 
+def is_title_abbreviation(text: str) -> bool:
+    """A span that is only a title or honorific abbreviation ("Sen.", "MRS", "St")."""
+    return text.replace(".", "").strip().lower() in places.TITLE_ABBREVIATIONS
+
+
 # -- step 4 and 5: linking and grouping --------------------------------------------------------
+#: Name suffixes: part of a person's key ("Donald Trump Jr." is not his father) but never
+#: their surname.
+NAME_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "v"})
+#: A one-word name is a person wherever it appears when the corpus makes this share of its
+#: mentions persons ("corpus knowledge beats one sentence's label").
+PERSON_MAJORITY = 2 / 3
+#: A surname alone with no full name before it in its article means the person the corpus
+#: links it to this often (among its namesakes), with at least ``MIN_VOTES`` links.
+CORPUS_MAJORITY = 0.75
+MIN_VOTES = 2
+_HONORIFIC = re.compile(r"(?i)\b(?:(mrs|ms|miss|mme|madam|madame|dame|lady)|(mr|messrs|sir|lord))"
+                        r"\.?\s*$")
+
+
 @lru_cache(maxsize=1 << 16)
 def full_key(name: str) -> str:
     """The key of a full person name: transliteration-folded, initials dropped."""
@@ -450,12 +529,42 @@ def full_key(name: str) -> str:
     return "person:" + " ".join(parts) if parts else "person:" + translit_key(name)
 
 
+def honorific_gender(before: str, title: str = "") -> str:
+    """"f" or "m" when an honorific stands right before a name (or was cut from it):
+    "Mrs. ", "Mr. "; else ""."""
+    match = _HONORIFIC.search(title.strip() + " ") if title else None
+    match = match or _HONORIFIC.search(before)
+    if match is None:
+        return ""
+    return "f" if match.group(1) else "m"
+
+
+def person_index_row(name: str) -> tuple[str, str, str, str] | None:
+    """(key, surname, first name, short key) of a full person name, for the corpus' name
+    index; the short key is first name and surname when middle names stand between them
+    ("Hillary Rodham Clinton"), else "". None when the name folds to nothing to index (a
+    name in a script without a Latin transliteration, or only initials)."""
+    key = full_key(name)
+    parts = key.removeprefix("person:").split()
+    named = [p for p in parts if p not in NAME_SUFFIXES]
+    if len(named) < 2:
+        return None
+    short = f"person:{named[0]} {named[-1]}" if len(named) > 2 and named == parts else ""
+    return key, named[-1], named[0], short
+
+
 class PersonLinker:
     """Links a batch's person-like mentions to the corpus' full names.
 
-    ``surname`` / ``first``: token -> the full-name keys with that last / first word, for
-    (at least) the tokens of the batch; ``person_tokens``: the one-word names tagged PERSON
-    somewhere in the corpus; the batch's own full names give each article's people.
+    ``surname`` / ``first``: token -> the (canonical) full-name keys with that last / first
+    word; ``canon``: a full name's key -> its canonical key (middle names merged);
+    ``pstats``: a name's key -> (mentions that are persons, mentions: for one-word names,
+    as their articles resolve them, see ``person_here``); ``genders``: key ->
+    "f" or "m" (from honorifics across the corpus); ``votes``: ("surname" | "first", token)
+    -> in how many articles the corpus links that word, alone, to each key (where its
+    article leaves no doubt); ``fame``: key -> in how many articles the corpus names that
+    person in full. The batch's own full names, with where they stand, give each article's
+    people.
     """
 
     def __init__(
@@ -464,48 +573,130 @@ class PersonLinker:
         *,
         surname: Mapping[str, set[str]],
         first: Mapping[str, set[str]],
-        person_tokens: set[str],
+        canon: Mapping[str, str] | None = None,
+        pstats: Mapping[str, tuple[int, int]] | None = None,
+        genders: Mapping[str, str] | None = None,
+        votes: Mapping[tuple[str, str], Mapping[str, int]] | None = None,
+        fame: Mapping[str, int] | None = None,
         overrides: Overrides = NO_OVERRIDES,
     ) -> None:
         self.overrides = overrides
         self.surname = defaultdict(set, surname)
         self.first = defaultdict(set, first)
-        self.person_tokens = person_tokens
-        self.by_article: dict[str, set[str]] = defaultdict(set)
-        full = batch[(batch["kind"] == "person") & (batch["ntok"] > 1)]
-        for aid, name in zip(full["article_id"], full["norm"], strict=True):
-            self.by_article[aid].add(full_key(name))
+        self.canon = dict(canon or {})
+        self.pstats = dict(pstats or {})
+        self.genders = dict(genders or {})
+        self.votes = dict(votes or {})
+        self.fame = dict(fame or {})
+        self.by_article: dict[str, list[tuple[int, str]]] = defaultdict(list)
+        full = batch[batch["ntok"] > 1]
+        for row in full.itertuples(index=False):
+            key = self.full_name(row)
+            if key:
+                self.by_article[row.article_id].append((row.start, key))
+        for people in self.by_article.values():
+            people.sort()
+
+    def mostly_person(self, key: str) -> bool:
+        persons, total = self.pstats.get(key, (0, 0))
+        return total > 0 and persons >= PERSON_MAJORITY * total
+
+    def mostly_other(self, key: str) -> bool:
+        """The corpus makes this name something else than a person by a clear majority."""
+        persons, total = self.pstats.get(key, (0, 0))
+        return total > 0 and total - persons >= PERSON_MAJORITY * total
+
+    def full_name(self, row) -> str | None:
+        """The canonical key of a multi-word mention that names a person (by its kind,
+        unless the corpus makes that name something else by a clear majority, or because
+        the corpus makes it a person by a clear majority), else None."""
+        key = full_key(row.norm)
+        if (row.kind == "person" and not self.mostly_other(key)) or (
+                row.kind in ("organization", "place", "other") and self.mostly_person(key)):
+            return self.canon.get(key, key)
+        return None
 
     def link(self, row) -> str | None:
-        """The full-name key a mention belongs to, or its own key, or None (not a person)."""
-        if row.kind == "person" and row.ntok > 1:
-            return full_key(row.norm)
-        if row.ntok != 1 or row.kind not in ("person", "organization", "other"):
+        """The key a mention belongs to: a full name's, or for a one-word name the full
+        name it stands for, or "ambiguous:<word>" when namesakes leave doubt, or its own
+        ("person:<word>"); None when it is not a person."""
+        if row.ntok > 1:
+            return self.full_name(row)
+        if row.ntok != 1 or row.kind == "group":
             return None
         token = row.tkey
-        if row.kind != "person":
-            if row.after_the:
-                return None  # "the Ford": a thing, not a person
-            if token not in self.person_tokens and not (
-                self.surname[token] & self.by_article[row.article_id]
-            ):
-                return None
-        target = self._pick(token, row.article_id, row.norm)
+        if row.kind != "person" and not self._person_anyway(row, token):
+            return None
+        if row.kind == "person" and self.mostly_other("person:" + token) and (
+                places.is_known_place(row.norm)):
+            return None  # a place the model once took for a person ("Washington")
+        target = self._pick(token, row)
         if target:
             return target
-        return "person:" + token if row.kind == "person" else None
+        namesakes = {k for k in self.surname[token] if not self._separated(row.norm, k)}
+        return ("ambiguous:" if len(namesakes) > 1 else "person:") + token
 
-    def _pick(self, token: str, article_id: str, surface: str) -> str | None:
-        here = self.by_article[article_id]
-        for index, scope in ((self.surname, here), (self.first, here),
-                             (self.surname, None)):
-            candidates = index[token] & scope if scope is not None else index[token]
-            candidates = {c for c in candidates if not self._separated(surface, c)}
-            if len(candidates) == 1:
-                return next(iter(candidates))
-            if len(candidates) > 1:
-                return None  # ambiguous: two people share the name
+    def _person_anyway(self, row, token: str) -> bool:
+        """A one-word name the model did not call a person that is one all the same: the
+        corpus resolves it as a person by a clear majority; or it is a person here (see
+        ``person_here``)."""
+        return self.mostly_person("person:" + token) or self.person_here(row)
+
+    def person_here(self, row) -> bool:
+        """A one-word name that is a person by what its article and the corpus say: tagged
+        a person; or the surname of someone in its article ("the Trump campaign"), unless a
+        gazetteer knows it as a place it is taken for; or a "place" no gazetteer knows that
+        is the surname of someone in the corpus (not after "the")."""
+        token = row.tkey
+        if row.kind == "person":
+            return True
+        if row.kind == "group" or not self.surname[token]:
+            return False
+        if any(k in self.surname[token] for _, k in self.by_article[row.article_id]):
+            return row.kind != "place" or not places.is_known_place(row.norm)
+        return row.kind == "place" and not row.after_the and not places.is_known_place(row.norm)
+
+    def _pick(self, token: str, row) -> str | None:
+        """The person a one-word name stands for: among the full names of its article with
+        that surname (else first name) and a compatible gender, the one its article names
+        most, then the one the corpus means most by the word alone, then the one it names
+        in most articles, then the nearest before it; else, with none in its article, the
+        one the corpus overwhelmingly means by it."""
+        gender = getattr(row, "gender", "") or ""
+        for index in (self.surname, self.first):
+            here = [(s, k) for s, k in self.by_article[row.article_id] if k in index[token]]
+            keys = self._by_gender({k for _, k in here}, row.norm, gender)
+            if keys:
+                named = Counter(k for _, k in here)
+                votes = self.votes.get(("surname", token), {})
+                last = {k: s for s, k in here if s < row.start}
+                return max(sorted(keys), key=lambda k: (
+                    named[k], votes.get(k, 0), self.fame.get(k, 0), last.get(k, -1)))
+            if here:
+                break
+        namesakes = self._by_gender(self.surname[token], row.norm, gender)
+        if len(namesakes) == 1:
+            return next(iter(namesakes))
+        for how, allowed in (("surname", namesakes), ("first", None)):
+            counts = {k: n for k, n in self.votes.get((how, token), {}).items()
+                      if (allowed is None or k in allowed) and self._fits(row.norm, k, gender)}
+            total = sum(counts.values())
+            if total:
+                best = max(sorted(counts), key=counts.__getitem__)
+                if counts[best] >= MIN_VOTES and counts[best] >= CORPUS_MAJORITY * total:
+                    return best
         return None
+
+    def _by_gender(self, keys: Iterable[str], surface: str, gender: str) -> set[str]:
+        """The keys an honorific's gender allows: those known to have it if any, else
+        those of unknown gender (an analyst's split is respected)."""
+        fitting = {k for k in keys if self._fits(surface, k, gender)}
+        known = {k for k in fitting if self.genders.get(k) == gender} if gender else set()
+        return known or fitting
+
+    def _fits(self, surface: str, key: str, gender: str) -> bool:
+        known = self.genders.get(key, "")
+        return not self._separated(surface, key) and not (gender and known and known != gender)
 
     def _separated(self, surface: str, key: str) -> bool:
         folded = _fold(surface)
@@ -525,6 +716,10 @@ def entity_key(row, linker: PersonLinker, overrides: Overrides = NO_OVERRIDES) -
     return name_key(row.norm, row.kind)
 
 
+def is_person_key(key: str) -> bool:
+    return key.startswith(("person:", "ambiguous:"))
+
+
 @lru_cache(maxsize=1 << 16)
 def name_key(norm: str, kind: str) -> str:
     """The grouping key of a name that is not a linked person."""
@@ -535,18 +730,13 @@ def name_key(norm: str, kind: str) -> str:
     return "name:" + _fold(norm)
 
 
-def person_index_row(name: str) -> tuple[str, str, str]:
-    """(key, last word, first word) of a full person name, for the corpus' name index."""
-    key = full_key(name)
-    parts = key.removeprefix("person:").split()
-    return key, parts[-1], parts[0]
-
-
 def finish_entity(key: str, kind: str, name: str, overrides: Overrides) -> tuple[str, str, str]:
     """An entity's (kind, name, entity_id) once the analyst's merge, rename and kind are
     applied to the kind and name its mentions voted for."""
     if key.startswith("merge:"):
         name = next((t for t in overrides.merge.values() if "merge:" + _fold(t) == key), name)
+    elif key.startswith("ambiguous:"):
+        name = f"{name} (ambiguous)"
     name = overrides.rename.get(_fold(name), name)
     kind = overrides.kind.get(_fold(name)) or kind
     return kind, name, f"{kind}/{slugify(name)}"
@@ -582,19 +772,3 @@ def best_role(roles: Iterable[str]) -> str | None:
         folded[role.lower()] += n
     best = max(folded, key=lambda r: (folded[r], min(len(r.split()), 8), -len(r)))
     return next(r for r in counts if r.lower() == best)
-
-
-def resolve(
-    raw: pd.DataFrame,
-    *,
-    raw_roles: pd.DataFrame | None = None,
-    overrides: Overrides = NO_OVERRIDES,
-) -> Resolution:
-    """Resolve raw mentions (article_id, start, end, text, label, sentence, sent_start,
-    in_title, in_heading) into the mentions, entities, roles and places tables.
-
-    The DataFrame form of ``resolution.resolve_tables`` (which streams a store through
-    DuckDB): the same passes, over an in-memory database."""
-    from newsdesk.resolution import resolve_frames
-
-    return resolve_frames(raw, raw_roles=raw_roles, overrides=overrides)

@@ -13,7 +13,8 @@ status 'ok' articles reach the resolved tables, so nothing is counted twice.
 The corpus-level steps are skipped when nothing they read changed: their key (``corpus_key``:
 every article's id, content hash, metadata hash, fingerprint and screened status, the
 overrides file, the code version and the pipeline fingerprint) is stored with the resolved
-tables, in the transaction that swaps them in, and compared on the next run.
+tables, cleared before they are recomputed and written once they are swapped in, and
+compared on the next run.
 
 Crash safety: every article is written in its own transaction and the run is recorded as
 started first. A run killed at any point leaves whole articles and the key of the resolved
@@ -38,7 +39,7 @@ from pathlib import Path
 import duckdb
 from tqdm.auto import tqdm
 
-from newsdesk import places, quality
+from newsdesk import places, quality, resolution
 from newsdesk.clean import Cleaned, clean_text
 from newsdesk.config import (
     DEFAULT_DB,
@@ -85,6 +86,8 @@ AUTO_PARALLEL = 64
 LOOKUP_ARTICLES = 256
 #: DuckDB's memory limit while parsed articles stream into the store.
 STREAM_DB_MEMORY = "32MB"
+#: The ``meta`` entry holding what the resolved tables were made of (``corpus_key``).
+CORPUS_KEY = "corpus_key"
 #: Prefixes of the problems that duplicate detection writes (and rewrites on every run).
 COPY_NOTES = ("duplicate: ", "near_duplicate: ")
 
@@ -234,7 +237,7 @@ def _ingest(
     bar.close()
     aliases = aliases_file()
     key = corpus_key(store, aliases=aliases, fp=fp)
-    resolved = store.meta("corpus_key") != key
+    resolved = store.meta(CORPUS_KEY) != key
     if resolved:
         dedupe_store(store)
         resolve_store(store, aliases=aliases, key=key)
@@ -370,12 +373,17 @@ def _chain(first: Task, rest: Iterator[Task]) -> Iterator[Task]:
 def resolve_store(store: Store, *, aliases: str | Path | None = None,
                   key: str | None = None) -> None:
     """Recompute mentions, entities, roles, places and quotes over every article in the
-    store, applying the analyst's overrides (``aliases``, else ``config.aliases_file()``);
-    ``key`` is what they are computed from (``corpus_key``, computed here when not given)."""
+    store, applying the analyst's overrides (``aliases``, else ``config.aliases_file()``),
+    and record ``key``, what they are made of (``corpus_key``, computed here when not given).
+    The key is cleared first and written once the new tables are in, so a run that stops in
+    between leaves none, and the next run recomputes them."""
     aliases = Path(aliases) if aliases else aliases_file()
     if key is None:
         key = corpus_key(store, aliases=aliases, fp=fingerprint())
-    store.replace_resolved(read_aliases(aliases), key=key)
+    overrides = read_aliases(aliases)
+    store.set_meta(CORPUS_KEY, None)
+    resolution.resolve_store(store, overrides=overrides)
+    store.set_meta(CORPUS_KEY, key)
 
 
 def corpus_key(store: Store, *, aliases: Path, fp: str) -> str:

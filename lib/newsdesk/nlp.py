@@ -186,7 +186,7 @@ def doc_mentions(
 ) -> Iterator[RawMention]:
     """Named-entity mentions of the kinds we keep, with offsets shifted by ``offset``, plus
     names the model missed that general evidence supports (see ``missed_names``)."""
-    spans = [(ent, ent.label_) for ent in doc.ents if ent.label_ in LABEL_KINDS]
+    spans = [(_without_lead(ent), ent.label_) for ent in doc.ents if ent.label_ in LABEL_KINDS]
     if not in_heading:
         spans += list(missed_names(doc))
     for span, label in sorted(spans, key=lambda s: s[0].start):
@@ -202,6 +202,24 @@ def doc_mentions(
             in_heading=in_heading,
             subj=_subject_role(span.root),
         )
+
+
+#: Part-of-speech tags of a word that the model took into a person's name at its start but
+#: that is no name: a verb, modal, adjective, adverb or determiner capitalised by its place
+#: in the sentence ("Asserting Clinton's ...", "Top Sanders aide ...", "Will Sanders win?").
+_NOT_NAME_TAGS = frozenset({"VB", "VBD", "VBG", "VBN", "VBP", "VBZ", "MD", "JJ", "JJR", "JJS",
+                            "RB", "RBR", "RBS", "DT", "IN", "PRP$", "WDT", "WP", "CC"})
+
+
+def _without_lead(ent):
+    """A PERSON span less leading words that are no name (see ``_NOT_NAME_TAGS``)."""
+    if ent.label_ != "PERSON" or not ent.doc.has_annotation("TAG"):
+        return ent
+    start = ent.start
+    while start < ent.end - 1 and ent.doc[start].tag_ in _NOT_NAME_TAGS and (
+            ent.doc[start + 1].tag_ in ("NNP", "NNPS")):
+        start += 1
+    return ent if start == ent.start else ent.doc[start : ent.end]
 
 
 def _subject_role(root) -> str:

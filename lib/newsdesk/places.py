@@ -76,6 +76,16 @@ _EXTRA_COUNTRY_ALIASES: dict[str, str] = {
     "Great Britain": "GB",
 }
 _EXTRA_REGIONS = ("Middle East",)
+#: Title and honorific abbreviations, compared lower-case without dots: never places, even
+#: where a gazetteer lists one as another name of a town ("Sen." is not Southend-on-Sea,
+#: "Mrs." not Marseille). Entity resolution drops a mention that is only one of these.
+TITLE_ABBREVIATIONS = frozenset("""
+mr mrs ms mx messrs mmes dr prof sen sens rep reps gov govs gen lt col maj capt cpt sgt adm
+cmdr cdr rev revd fr pres supt atty sec amb cpl pvt insp det msgr hon st ste jr sr esq
+sir dame madam lord lady
+""".split())
+#: Alternate names this short (letters) are codes or abbreviations, not names: not indexed.
+_MIN_ALIAS_LETTERS = 4
 _ALIAS_MIN_POPULATION = 100_000  # alternate city names count only for cities this large
 _WORD_MIN_POPULATION = 100_000  # ordinary-word guard (see module docstring)
 _ADMIN1_PROMINENCE = 500_000  # a US state ranks like a city of this size
@@ -198,7 +208,7 @@ def _is_code_like(alias: str) -> bool:
 
 
 #: Bump when the gazetteer's construction changes (invalidates the on-disk cache).
-GAZETTEER_VERSION = "1"
+GAZETTEER_VERSION = "2"
 
 
 @lru_cache(maxsize=1)
@@ -248,7 +258,7 @@ def _build_gazetteer() -> _Gazetteer:
 
     def add(name: str, cand: Candidate, *, alias: bool) -> None:
         key = _key(name)
-        if not key:
+        if not key or (alias and sum(c.isalpha() for c in key) < _MIN_ALIAS_LETTERS):
             return
         ident: tuple[str, int | str] = (cand.kind, cand.geonameid or cand.name)
         bucket = index.setdefault(key, {})
@@ -374,7 +384,7 @@ def _population(cand: Candidate) -> int:
 def _entries(text: str) -> tuple[str, tuple[_Entry, ...]]:
     """The cleaned text and the gazetteer entries it can name (unranked)."""
     cleaned = _clean(text)
-    if not cleaned:
+    if not cleaned or cleaned.replace(".", "").lower() in TITLE_ABBREVIATIONS:
         return cleaned, ()
     gaz = _gazetteer()
     compact = cleaned.replace(".", "").replace(" ", "")

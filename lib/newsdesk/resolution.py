@@ -15,7 +15,7 @@ kind and name, the countries that give a place its context.
 3. link one-word names to the corpus' full person names, key every mention, count votes;
 4. decide each key's kind and name by the votes, apply the analyst's overrides;
 5. keep roles, places, entities and quotes in working tables (``res_*``), which
-   ``copy_resolved`` swaps in with the mentions (``Store.replace_resolved``: in one
+   ``copy_resolved`` swaps in with the mentions (``resolve_store``: in one
    transaction, a batch of articles at a time, sentences joined back from the raw tables).
 
 The result is the same whatever the batch size (tests/test_resolution.py).
@@ -31,6 +31,7 @@ import duckdb
 import pandas as pd
 
 from newsdesk import entities, places
+from newsdesk.config import db_memory
 from newsdesk.entities import (
     _KIND_PRIORITY,
     ENTITY_COLUMNS,
@@ -43,7 +44,7 @@ from newsdesk.entities import (
     Resolution,
 )
 from newsdesk.quotes import QUOTE_COLUMNS, resolve_quotes
-from newsdesk.store import PER_ARTICLE_COLUMNS, SCHEMA, insert_frame, paged
+from newsdesk.store import PER_ARTICLE_COLUMNS, SCHEMA, Store, StoreError, insert_frame, paged
 
 #: Articles whose mentions Python holds at once.
 BATCH_ARTICLES = 500
@@ -79,7 +80,7 @@ _STAGE_TYPES = {
 #: corpus, and ``tkey`` that word's key, set only where the two kinds differ.
 _KINDED_COLUMNS = [
     "article_id", "start", "end", "text", "label", "sent_start", "in_title", "title",
-    "title_start", "subj", "after_the", "tkey", "kind", "kind_surname",
+    "title_start", "subj", "after_the", "tkey", "kind", "kind_surname", "gender", "pkey",
 ]
 _KEYED_COLUMNS = [
     "seq", "article_id", "start", "end", "text", "label", "sent_start", "in_title", "title",
@@ -87,6 +88,37 @@ _KEYED_COLUMNS = [
 ]
 _PRIORITY_SQL = "CASE kind " + " ".join(
     f"WHEN '{k}' THEN {p}" for k, p in _KIND_PRIORITY.items()) + " ELSE 9 END"
+
+
+def resolve_store(store: Store, *, overrides: Overrides = NO_OVERRIDES) -> None:
+    """Recompute the corpus-level tables (mentions, entities, roles, places, quotes) of
+    ``store`` from the raw tables of its 'ok' articles, streamed through DuckDB in bounded
+    batches, and swap them in in one transaction: all new, or (on failure) all as before."""
+    con = store.con
+    try:
+        resolve_tables(con, overrides=overrides)
+        with store.transaction():
+            copy_resolved(con)
+    except duckdb.OutOfMemoryException as exc:
+        raise StoreError(
+            f"{store.path}: resolving the corpus needs more memory than DuckDB may use "
+            f"here ({db_memory()}); set NEWSDESK_DB_MEMORY higher (e.g. 1GB) and run "
+            "ingest again (the articles are stored; only this step is redone)"
+        ) from exc
+    finally:
+        drop_working_tables(con)
+
+
+def resolve(
+    raw: pd.DataFrame,
+    *,
+    raw_roles: pd.DataFrame | None = None,
+    overrides: Overrides = NO_OVERRIDES,
+) -> Resolution:
+    """Resolve raw mentions (article_id, start, end, text, label, sentence, sent_start,
+    in_title, in_heading) into the mentions, entities, roles and places tables: the
+    passes of ``resolve_store`` over DataFrames (an in-memory database)."""
+    return resolve_frames(raw, raw_roles=raw_roles, overrides=overrides)
 
 
 def resolve_tables(con: duckdb.DuckDBPyConnection, *,
@@ -194,7 +226,8 @@ class _Passes:
     def prepare(self) -> None:
         """Body mentions prepared and given their kinds, a batch at a time; what the later
         passes need of the corpus collected beside them (names the body confirms, surnames
-        of full names); heading mentions set aside with their windows."""
+        of full names); heading mentions and person names of several words set aside with
+        their windows (``confirm_headings``)."""
         con = self.con
         _create(con, "res_kinded", _KINDED_COLUMNS)
         _create(con, "res_head", _STAGE_COLUMNS)
@@ -210,15 +243,18 @@ class _Passes:
             body = staged[~heading]
             firsts = body.drop_duplicates("folded")  # in text order: the first label seen
             insert_frame(con, "res_confirmed", firsts[["folded", "label", "article_id", "start"]])
-            self._kinds(body)
-            insert_frame(con, "res_head", staged[heading])
+            compound = (~heading & (staged["label"] == "PERSON") & (staged["ntok"] > 1)
+                        ).to_numpy()
+            self._kinds(staged[~heading.to_numpy() & ~compound])
+            insert_frame(con, "res_head", staged[heading.to_numpy() | compound])
 
     def _stage_row(self, m) -> tuple:
         at = max(0, m.start - m.sent_start)
         end = max(at, m.end - m.sent_start)
         before = m.sentence[max(0, at - BEFORE) : at]
         after = m.sentence[end : end + AFTER]
-        wide = (before, after) if m.in_heading else ("", "")
+        wide = (before, after) if m.in_heading or (m.label == "PERSON" and " " in m.text) else (
+            "", "")
         return (m.article_id, m.start, m.end, m.text, m.label, m.sent_start, m.in_title,
                 m.in_heading, m.title, m.title_start, m.subj, *wide,
                 *self._context(before, after), *self._features(m.text, m.label))
@@ -253,12 +289,17 @@ class _Passes:
                                          for row in other.itertuples(index=False)]
         m.loc[~either, "kind_surname"] = m.loc[~either, "kind"]
         m.loc[m["kind"] == m["kind_surname"], "tkey"] = None
+        m["gender"] = [entities.honorific_gender(b, t)
+                       for b, t in zip(m["before"], m["title"], strict=True)]
+        m["pkey"] = [entities.full_key(n) for n in m["norm"]]
         insert_frame(self.con, "res_kinded", m.loc[m["kind"] != "drop", _KINDED_COLUMNS])
 
     # -- 2. headings -----------------------------------------------------------------------
     def confirm_headings(self) -> None:
         """Heading mentions: kept when the body of the corpus confirms them (first label
-        seen wins), else replaced by the confirmed names inside them; then given kinds."""
+        seen wins), else replaced by the confirmed names inside them; person names of
+        several words split where they run into another name ("Obama White House"); then
+        given kinds."""
         con = self.con
         con.execute("CREATE OR REPLACE TEMP TABLE res_confirmed AS SELECT folded, "
                     "first(label ORDER BY article_id, start) AS label FROM res_confirmed "
@@ -269,7 +310,8 @@ class _Passes:
                 "SELECT folded, label FROM res_confirmed WHERE folded IN (SELECT unnest(?))",
                 wanted))
             kept = [self._part(m, part) for m in heads.itertuples(index=False)
-                    for part in entities.confirm_heading(m, confirmed)]
+                    for part in (entities.confirm_heading(m, confirmed) if m.in_heading
+                                 else entities.split_person(m, confirmed))]
             self._kinds(pd.DataFrame(kept, columns=_STAGE_COLUMNS))
         con.execute("CREATE OR REPLACE TEMP TABLE res_surnames AS SELECT DISTINCT last_key "
                     "FROM res_surnames")
@@ -289,48 +331,137 @@ class _Passes:
                  "THEN r.kind_surname ELSE r.kind END")
 
     def link_persons(self) -> None:
-        """The corpus' full person names and one-word PERSON names, then each mention's
-        key, a batch at a time; the votes for each key's kind and name counted beside."""
+        """Each mention's key, a batch at a time, from what the corpus says of names (see
+        ``_name_index`` and ``_link_votes``); the votes for each key's kind and name counted
+        beside."""
         con = self.con
-        _create(con, "res_person", ["key", "surname", "first"])
-        _create(con, "res_ptokens", ["tkey"])
-        names = (f"SELECT DISTINCT r.text, r.label, {self._KIND_SQL} = 'person' AS person "
-                 "FROM res_kinded r WHERE r.label = 'PERSON' OR "
-                 f"{self._KIND_SQL} = 'person'")
-        for rows in self._stream(names, "text, label, person"):
-            full, tokens = set(), set()
-            for text, label, person in rows:
-                norm, _, ntok, tkey, *_ = entities.mention_features(text, label)
-                if person and ntok > 1:
-                    full.add(norm)
-                if label == "PERSON" and ntok == 1:
-                    tokens.add(tkey)
-            insert_frame(con, "res_person", pd.DataFrame(
-                [entities.person_index_row(n) for n in sorted(full)],
-                columns=["key", "surname", "first"]))
-            insert_frame(con, "res_ptokens", pd.DataFrame({"tkey": sorted(tokens)}))
+        self._name_index()
+        self._link_votes()
         _create(con, "res_keyed", _KEYED_COLUMNS)
         _create(con, "res_votes_kind", ["key", "kind", "n"], {"n": "BIGINT"})
         _create(con, "res_votes_name", ["key", "norm", "canon", "ntok", "n", "first"],
                 {"n": "BIGINT", "first": "BIGINT"})
         seq = 0
-        columns = f"r.* EXCLUDE (tkey, kind, kind_surname), {self._KIND_SQL} AS kind"
-        for m in self._batches("res_kinded", columns):
+        for m in self._batches("res_kinded", self._LINK_COLUMNS):
             if m.empty:
                 continue
-            features = [entities.mention_features(t, lab)
-                        for t, lab in zip(m["text"], m["label"], strict=True)]
-            for i, column in enumerate(("norm", "folded", "ntok", "tkey")):
-                m[column] = [f[i] for f in features]
+            self._features_of(m)
             linker = self._linker(m)
             m["key"] = [entities.entity_key(row, linker, self.overrides)
                         for row in m.itertuples(index=False)]
-            m.loc[m["key"].str.startswith("person:"), "kind"] = "person"
+            m.loc[[entities.is_person_key(k) for k in m["key"]], "kind"] = "person"
             m["seq"] = range(seq, seq + len(m))
             seq += len(m)
             insert_frame(con, "res_keyed", m[_KEYED_COLUMNS])
             self._vote(m)
         con.execute("DROP TABLE res_kinded")
+
+    _LINK_COLUMNS = f"r.* EXCLUDE (tkey, kind, kind_surname), {_KIND_SQL} AS kind"
+
+    @staticmethod
+    def _features_of(m: pd.DataFrame) -> None:
+        features = [entities.mention_features(t, lab)
+                    for t, lab in zip(m["text"], m["label"], strict=True)]
+        for i, column in enumerate(("norm", "folded", "ntok", "tkey")):
+            m[column] = [f[i] for f in features]
+
+    def _name_index(self) -> None:
+        """The corpus' full person names (key, surname, first name, canonical key: a name
+        with middle names is merged into its first-and-last form where the corpus has it),
+        and how often each name is a person (``res_pstats``)."""
+        con = self.con
+        _create(con, "res_person0", ["key", "surname", "first", "short"])
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE res_pstats AS
+            SELECT pkey, count(*) FILTER (WHERE {self._KIND_SQL} = 'person') AS persons,
+                count(*) AS total FROM res_kinded r GROUP BY pkey""")
+        names = (f"SELECT DISTINCT r.text, r.label FROM res_kinded r JOIN res_pstats p "
+                 f"USING (pkey) WHERE {self._KIND_SQL} = 'person' OR (p.persons >= "
+                 f"{entities.PERSON_MAJORITY} * p.total AND {self._KIND_SQL} != 'group')")
+        for rows in self._stream(names, "text, label"):
+            full = {entities.mention_features(t, lab)[0] for t, lab in rows}
+            index = [entities.person_index_row(n) for n in sorted(full) if " " in n]
+            insert_frame(con, "res_person0", pd.DataFrame(
+                [r for r in index if r], columns=["key", "surname", "first", "short"]))
+        con.execute("""
+            CREATE OR REPLACE TEMP TABLE res_person AS
+            SELECT DISTINCT p.key, p.surname, p.first, coalesce(q.key, p.key) AS canon
+            FROM res_person0 p LEFT JOIN (SELECT DISTINCT key FROM res_person0) q
+            ON p.short != '' AND q.key = p.short""")
+        con.execute("DROP TABLE res_person0")
+
+    def _link_votes(self) -> None:
+        """Where an article leaves no doubt (one full name with that surname or first name),
+        what a one-word name stands for (``res_link_votes``, a vote per article); in how
+        many articles each person is named in full (``res_fame``); the gender honorifics
+        give each person (``res_gender``); how often each one-word name is a person in its
+        article (``res_pstats``, replacing the model's count for it)."""
+        con = self.con
+        _create(con, "res_link_votes", ["how", "token", "key", "n"], {"n": "BIGINT"})
+        _create(con, "res_gender_votes", ["key", "gender", "n"], {"n": "BIGINT"})
+        _create(con, "res_word_votes", ["pkey", "person", "n"], {"person": "BOOLEAN",
+                                                                 "n": "BIGINT"})
+        _create(con, "res_named", ["key", "n"], {"n": "BIGINT"})
+        for m in self._batches("res_kinded", self._LINK_COLUMNS):
+            if m.empty:
+                continue
+            self._features_of(m)
+            linker = self._linker(m, votes=False)
+            links, genders, words, named = [], [], [], set()
+            for row in m.itertuples(index=False):
+                if row.ntok == 1:
+                    words.append((row.pkey, linker.person_here(row)))
+                if row.ntok > 1:
+                    key = linker.full_name(row)
+                    if key:
+                        named.add((row.article_id, key))
+                        if row.gender:
+                            genders.append((key, row.gender))
+                    continue
+                if row.kind != "person":
+                    continue
+                people = {k for _, k in linker.by_article[row.article_id]}
+                for how, index in (("surname", linker.surname), ("first", linker.first)):
+                    found = people & index[row.tkey]
+                    if len(found) == 1:
+                        key = next(iter(found))
+                        links.append((row.article_id, how, row.tkey, key))
+                        if how == "surname" and row.gender:
+                            genders.append((key, row.gender))
+                        break
+            if links:  # one vote per article
+                insert_frame(con, "res_link_votes", pd.DataFrame(
+                    sorted(set(links)), columns=["article_id", "how", "token", "key"])[
+                    ["how", "token", "key"]].value_counts().rename("n").reset_index())
+            if genders:
+                insert_frame(con, "res_gender_votes", pd.DataFrame(
+                    genders, columns=["key", "gender"]).value_counts().rename(
+                    "n").reset_index())
+            if words:
+                insert_frame(con, "res_word_votes", pd.DataFrame(
+                    words, columns=["pkey", "person"]).value_counts().rename(
+                    "n").reset_index())
+            if named:
+                insert_frame(con, "res_named", pd.DataFrame(
+                    sorted(named), columns=["article_id", "key"])["key"].value_counts().rename(
+                    "n").reset_index())
+        con.execute("CREATE OR REPLACE TEMP TABLE res_fame AS SELECT key, sum(n)::BIGINT AS n "
+                    "FROM res_named GROUP BY key")
+        con.execute("DROP TABLE res_named")
+        # One-word names: how often their articles resolve them as persons.
+        con.execute("""
+            CREATE OR REPLACE TEMP TABLE res_pstats AS
+            SELECT * FROM res_pstats WHERE pkey NOT IN (SELECT pkey FROM res_word_votes)
+            UNION ALL SELECT pkey, coalesce(sum(n) FILTER (WHERE person), 0) AS persons,
+                sum(n) AS total
+            FROM res_word_votes GROUP BY pkey""")
+        con.execute("DROP TABLE res_word_votes")
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE res_gender AS
+            SELECT key, arg_max(gender, n) AS gender FROM (SELECT key, gender, sum(n) AS n
+                FROM res_gender_votes GROUP BY ALL) GROUP BY key
+            HAVING max(n) >= {entities.PERSON_MAJORITY} * sum(n)""")
+        con.execute("DROP TABLE res_gender_votes")
 
     def _vote(self, m: pd.DataFrame) -> None:
         kinds = m.groupby(["key", "kind"]).size().rename("n").reset_index()
@@ -340,26 +471,47 @@ class _Passes:
         names["canon"] = [_canonical(n) for n in names["norm"]]
         insert_frame(self.con, "res_votes_name", names)
 
-    def _linker(self, m: pd.DataFrame) -> PersonLinker:
+    def _linker(self, m: pd.DataFrame, *, votes: bool = True) -> PersonLinker:
+        """A linker for one batch: what the corpus says of the batch's names."""
         tokens = sorted(set(m.loc[m["ntok"] == 1, "tkey"]))
+        keys = sorted(set(m["pkey"]) | {"person:" + t for t in tokens})
         surname: dict[str, set[str]] = defaultdict(set)
         first: dict[str, set[str]] = defaultdict(set)
-        for key, last, head in self._lookup(
-                "SELECT DISTINCT key, surname, first FROM res_person "
+        for last, head, canon in self._lookup(
+                "SELECT DISTINCT surname, first, canon FROM res_person "
                 "WHERE surname IN (SELECT unnest($1)) OR first IN (SELECT unnest($1))",
                 tokens):
-            surname[last].add(key)
-            first[head].add(key)
-        person_tokens = {t for (t,) in self._lookup(
-            "SELECT DISTINCT tkey FROM res_ptokens WHERE tkey IN (SELECT unnest(?))", tokens)}
-        return PersonLinker(m, surname=surname, first=first, person_tokens=person_tokens,
+            surname[last].add(canon)
+            first[head].add(canon)
+        canon = dict(self._lookup(
+            "SELECT key, canon FROM res_person WHERE key IN (SELECT unnest(?))", keys))
+        pstats = {k: (p, t) for k, p, t in self._lookup(
+            "SELECT pkey, persons, total FROM res_pstats WHERE pkey IN (SELECT unnest(?))",
+            keys)}
+        candidates = sorted({k for ks in (*surname.values(), *first.values()) for k in ks}
+                            | set(canon.values()))
+        genders = dict(self._lookup(
+            "SELECT key, gender FROM res_gender WHERE key IN (SELECT unnest(?))",
+            candidates)) if votes else {}
+        fame = dict(self._lookup(
+            "SELECT key, n FROM res_fame WHERE key IN (SELECT unnest(?))",
+            candidates)) if votes else {}
+        counted: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
+        if votes:
+            for how, token, key, n in self._lookup(
+                    "SELECT how, token, key, sum(n)::BIGINT FROM res_link_votes "
+                    "WHERE token IN (SELECT unnest(?)) GROUP BY ALL", tokens):
+                counted[(how, token)][key] = n
+        return PersonLinker(m, surname=surname, first=first, canon=canon, pstats=pstats,
+                            genders=genders, votes=counted, fame=fame,
                             overrides=self.overrides)
 
     # -- 4. entities -----------------------------------------------------------------------
     def name_entities(self) -> None:
         """Each key's kind (the majority; ties to person, organization, place, ...) and
-        name (persons: the most frequent of the longest forms; places: the most frequent
-        canonical name, ties to the first seen; others: the most frequent), overridden."""
+        name (persons: the most frequent form of two words or more, then the longest;
+        places: the most frequent canonical name, ties to the first seen; others: the most
+        frequent; forms with digits last), overridden."""
         con = self.con
         con.execute(
             "CREATE OR REPLACE TEMP TABLE res_keykind AS SELECT key, "
@@ -374,7 +526,8 @@ class _Passes:
                 FROM res_votes_name r JOIN res_keykind k USING (key) GROUP BY ALL),
             t AS (SELECT *, max(ntok) OVER (PARTITION BY key) AS longest FROM c)
             SELECT key, kind, nm FROM t QUALIFY row_number() OVER (PARTITION BY key ORDER BY
-                (kind = 'person' AND ntok < longest), n DESC,
+                (kind = 'person' AND ntok < least(longest, 2)),
+                regexp_matches(nm, '[0-9]'), n DESC, ntok DESC,
                 CASE WHEN kind = 'place' THEN first ELSE 0 END, nm) = 1"""
         for rows in self._stream(votes, "key"):
             done = [(key, *entities.finish_entity(key, kind, name, self.overrides))

@@ -8,6 +8,7 @@ DuckDB lets one process write a file: opening a store another process has open w
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import sys
@@ -17,15 +18,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import duckdb
 import pandas as pd
 
 from newsdesk.config import DEFAULT_DB, db_memory, lock_timeout
-
-if TYPE_CHECKING:
-    from newsdesk.entities import Overrides
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -369,34 +366,17 @@ class Store:
         aggregates spill to disk and cached blocks are evicted."""
         self.con.execute("SET memory_limit = ?", [limit])
 
-    def replace_resolved(self, overrides: Overrides, *, key: str | None = None) -> None:
-        """Recompute the corpus-level tables (mentions, entities, roles, places, quotes) from
-        the raw tables of the 'ok' articles, streamed through DuckDB in bounded batches
-        (``resolution``), in one transaction: all new, or (on failure) all as before.
-
-        ``key`` (what they were computed from, see ``ingest.corpus_key``) is recorded as
-        ``meta['corpus_key']`` in the same transaction, so it always describes the tables."""
-        from newsdesk.resolution import copy_resolved, drop_working_tables, resolve_tables
-
-        con = self.con
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A transaction on the store's connection: committed when the block ends, rolled
+        back (and the error raised again) when it fails."""
+        self.con.execute("BEGIN TRANSACTION")
         try:
-            resolve_tables(con, overrides=overrides)
-            con.execute("BEGIN TRANSACTION")
-            try:
-                copy_resolved(con)
-                con.execute("INSERT OR REPLACE INTO meta VALUES ('corpus_key', ?)", [key])
-                con.execute("COMMIT")
-            except Exception:
-                self._rollback()
-                raise
-        except duckdb.OutOfMemoryException as exc:
-            raise StoreError(
-                f"{self.path}: resolving the corpus needs more memory than DuckDB may use "
-                f"here ({db_memory()}); set NEWSDESK_DB_MEMORY higher (e.g. 1GB) and run "
-                "ingest again (the articles are stored; only this step is redone)"
-            ) from exc
-        finally:
-            drop_working_tables(con)
+            yield self.con
+            self.con.execute("COMMIT")
+        except BaseException:
+            self._rollback()
+            raise
 
     def meta(self, key: str) -> str | None:
         """A value of the ``meta`` table (None when not set, or in a store without one)."""
@@ -405,6 +385,13 @@ class Store:
         except duckdb.CatalogException:  # a store from before the table, opened read-only
             return None
         return rows[0][0] if rows else None
+
+    def set_meta(self, key: str, value: str | None) -> None:
+        """Set (None: remove) a value of the ``meta`` table."""
+        with self.transaction() as con:
+            con.execute("DELETE FROM meta WHERE key = ?", [key])
+            if value is not None:
+                con.execute("INSERT INTO meta VALUES (?, ?)", [key, value])
 
     def articles_digest(self) -> str:
         """A digest of what the corpus-level steps (duplicates, resolution) read of each
