@@ -13,8 +13,7 @@ status 'ok' articles reach the resolved tables, so nothing is counted twice.
 The corpus-level steps are skipped when nothing they read changed: their key (``corpus_key``:
 every article's id, content hash, metadata hash, fingerprint and screened status, the
 overrides file, the code version and the pipeline fingerprint) is stored with the resolved
-tables, cleared before they are recomputed and written once they are swapped in, and
-compared on the next run.
+tables, in the transaction that swaps them in, and compared on the next run.
 
 Crash safety: every article is written in its own transaction and the run is recorded as
 started first. A run killed at any point leaves whole articles and the key of the resolved
@@ -374,16 +373,14 @@ def resolve_store(store: Store, *, aliases: str | Path | None = None,
                   key: str | None = None) -> None:
     """Recompute mentions, entities, roles, places and quotes over every article in the
     store, applying the analyst's overrides (``aliases``, else ``config.aliases_file()``),
-    and record ``key``, what they are made of (``corpus_key``, computed here when not given).
-    The key is cleared first and written once the new tables are in, so a run that stops in
-    between leaves none, and the next run recomputes them."""
+    and record ``key``, what they are made of (``corpus_key``, computed here when not given),
+    in the transaction that swaps them in: the key always describes the tables."""
     aliases = Path(aliases) if aliases else aliases_file()
     if key is None:
         key = corpus_key(store, aliases=aliases, fp=fingerprint())
     overrides = read_aliases(aliases)
-    store.set_meta(CORPUS_KEY, None)
-    resolution.resolve_store(store, overrides=overrides)
-    store.set_meta(CORPUS_KEY, key)
+    with store.meta_on_commit({CORPUS_KEY: key}):
+        resolution.resolve_store(store, overrides=overrides)
 
 
 def corpus_key(store: Store, *, aliases: Path, fp: str) -> str:

@@ -207,6 +207,7 @@ class Store:
     def __init__(self, path: str | Path = DEFAULT_DB, *, read_only: bool = False,
                  wait: float | None = None) -> None:
         self.path = Path(path)
+        self._pending_meta: dict[str, str] = {}
         if read_only and not self.path.exists():
             raise StoreError(
                 f"{self.path}: no store here yet; run `newsdesk ingest PATH --db {self.path}`"
@@ -369,14 +370,29 @@ class Store:
     @contextlib.contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A transaction on the store's connection: committed when the block ends, rolled
-        back (and the error raised again) when it fails."""
+        back (and the error raised again) when it fails. Values given to ``meta_on_commit``
+        are written in it, before it commits."""
         self.con.execute("BEGIN TRANSACTION")
         try:
             yield self.con
+            pending, self._pending_meta = self._pending_meta, {}
+            for key, value in pending.items():
+                self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
             self.con.execute("COMMIT")
         except BaseException:
             self._rollback()
             raise
+
+    @contextlib.contextmanager
+    def meta_on_commit(self, values: dict[str, str]) -> Iterator[None]:
+        """Write ``values`` into the ``meta`` table in the first transaction that commits
+        within the block, or not at all: what describes tables is written with them (the
+        corpus key with the resolved tables, which one transaction swaps in)."""
+        self._pending_meta = dict(values)
+        try:
+            yield
+        finally:
+            self._pending_meta = {}
 
     def meta(self, key: str) -> str | None:
         """A value of the ``meta`` table (None when not set, or in a store without one)."""
@@ -385,13 +401,6 @@ class Store:
         except duckdb.CatalogException:  # a store from before the table, opened read-only
             return None
         return rows[0][0] if rows else None
-
-    def set_meta(self, key: str, value: str | None) -> None:
-        """Set (None: remove) a value of the ``meta`` table."""
-        with self.transaction() as con:
-            con.execute("DELETE FROM meta WHERE key = ?", [key])
-            if value is not None:
-                con.execute("INSERT INTO meta VALUES (?, ?)", [key, value])
 
     def articles_digest(self) -> str:
         """A digest of what the corpus-level steps (duplicates, resolution) read of each
