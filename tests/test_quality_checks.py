@@ -41,8 +41,9 @@ ARTICLES = pd.DataFrame({
 
 def test_quality_profile_order_dated_first_then_id_and_links():
     assert profile_order(ARTICLES) == ["c", "a", "b", "e", "d"]  # as the dates sort
-    assert profile_links(ARTICLES, 2) == {"c": "articles/c.html", "a": "articles/a.html"}
-    assert profile_links(ARTICLES, 0) == {}
+    assert profile_links(ARTICLES, profiles=2) == {"c": "articles/c.html",
+                                                   "a": "articles/a.html"}
+    assert profile_links(ARTICLES) == {}
 
 
 def test_quality_articles_by_month_every_month_then_years_then_undated():

@@ -501,7 +501,7 @@ def profile_order(articles: pd.DataFrame) -> list[str]:
     return order["article_id"].tolist()
 
 
-def profile_links(articles: pd.DataFrame, profiles: int = 0) -> dict[str, str]:
+def profile_links(articles: pd.DataFrame, *, profiles: int = 0) -> dict[str, str]:
     """article_id -> the link (relative to the run folder) of its profile page, for the first
     ``profiles`` articles of ``profile_order`` (those a report with ``--profiles`` renders)."""
     return {aid: f"articles/{aid}.html" for aid in profile_order(articles)[:max(0, profiles)]}
