@@ -21,9 +21,11 @@ children, summed) is polled every 0.1 s with psutil:
 
 Bare and ingest runs alternate, so that load from elsewhere on the machine hits both alike.
 Corpora above ``--single-above`` articles (default 1,000) are measured once; the rest take the
-median of ``--repeat`` runs. Stores and reports go to a temporary folder. Progress goes to
-stderr; the tables to benchmarks/results.md (rewritten after each corpus, so an interrupted
-run leaves what it measured, marked incomplete).
+median of ``--repeat`` runs. Reports and stores go to a temporary folder, except the store
+of each corpus's first fresh ingest, kept as benchmarks/corpora/<corpus>.duckdb for
+benchmarks/explorer.py (which `make bench` runs next). Progress goes to stderr; the tables
+to benchmarks/results.md (rewritten after each corpus, so an interrupted run leaves what it
+measured, marked incomplete).
 """
 
 from __future__ import annotations
@@ -600,7 +602,9 @@ def main(argv: list[str] | None = None) -> int:
                 c.bare.append(attempt(f"bare {tag}", [
                     sys.executable, str(BARE_SCRIPT), model, str(path), str(workers),
                     str(BATCH_SIZE), ",".join(exclude)]))
-                db = Path(tmp) / f"{path.name}-{i}.duckdb"
+                db = (CORPORA / f"{path.name}.duckdb" if i == 0
+                      else Path(tmp) / f"{path.name}-{i}.duckdb")
+                remove_store(db)  # a fresh store: the first ingest parses everything
                 ingest = [newsdesk, "ingest", str(path), "--db", str(db), "--workers",
                           str(workers), "--quiet"]
                 c.ingest.append(attempt(f"ingest {tag}", ingest))

@@ -13,7 +13,7 @@ import pytest
 
 from newsdesk import Explorer
 from newsdesk.config import NOTEBOOKS_DIR
-from newsdesk.explore import kwic, month_range
+from newsdesk.explore import fold, kwic, kwic_html, match_entities, month_range, plural
 from newsdesk.store import Workbook
 
 pytestmark = pytest.mark.slow
@@ -35,18 +35,60 @@ def explorer(sample_db: Path) -> Explorer:
 
 
 def _entity_id(explorer: Explorer, name: str) -> str:
-    return dict((label.split(" (")[0], value) for label, value in
-                (*explorer.actors.options, *explorer.places.options))[name]
+    (entity_id,) = explorer.wb.entities.loc[explorer.wb.entities["name"] == name, "entity_id"]
+    return entity_id
+
+
+def _names(widget) -> list[str]:
+    return [label.split(" (")[0] for label, _ in widget.options]
 
 
 def test_explore_default_charts_the_top_entities(explorer: Explorer):
     assert bytes(explorer.chart.value).startswith(PNG)
-    assert 0 < len(explorer.counts.columns) <= explorer.top_n
+    assert len(explorer.counts.columns) == explorer.top_n
     assert "Vladimir Putin" in explorer.counts.columns
-    assert len(explorer.kwic_rows) == int(explorer.counts.to_numpy().sum())
+    assert len(explorer.selection) == int(explorer.counts.to_numpy().sum())
+    assert len(explorer.kwic_rows) == min(len(explorer.selection), explorer.max_rows)
     assert "<table" in explorer.kwic.value
     assert len(explorer.article.options) == 5
     assert explorer.article.value and explorer.profile.value
+    assert explorer.status.value == (
+        f"<p>{len(explorer.selection)} mentions of 8 entities in 5 of 5 articles in the "
+        "period.</p>")
+
+
+def test_explore_lists_the_most_mentioned_until_you_type(sample_db: Path):
+    explorer = Explorer(Workbook(sample_db), list_size=5)
+    entities = explorer.wb.entities.sort_values(["mentions", "name"], ascending=[False, True])
+    actors = entities[entities["kind"].isin(["person", "organization", "group"])]
+    assert _names(explorer.actors) == list(actors["name"].head(5))
+    assert _names(explorer.places) == list(entities[entities["kind"] == "place"]["name"][:5])
+    assert "The most-mentioned: 5 of" in explorer.matches.value
+    chart = explorer.chart.value
+    explorer.search.value = "dmitriyev"  # an alias, any case
+    assert _names(explorer.actors) == ["Kirill Dmitriev"] and _names(explorer.places) == []
+    assert "1 actor matches and 0 places match" in explorer.matches.value
+    assert explorer.chart.value == chart  # typing filters the lists, nothing else
+    explorer.search.value = "  KIR  dmit "  # every word, anywhere in the name
+    assert _names(explorer.actors) == ["Kirill Dmitriev"]
+    explorer.search.value = "mos"
+    assert "Moscow" in _names(explorer.places)
+    explorer.search.value = ""
+    assert len(explorer.actors.options) == len(explorer.places.options) == 5
+
+
+def test_explore_chosen_entities_stay_while_searching_for_more(explorer: Explorer):
+    dmitriev, peskov = DMITRIEV, _entity_id(explorer, "Dmitry Peskov")
+    explorer.search.value = "dmitriev"
+    explorer.actors.value = (dmitriev,)
+    explorer.search.value = "peskov"
+    assert explorer.actors.value == (dmitriev,)
+    assert _names(explorer.actors) == ["Kirill Dmitriev", "Dmitry Peskov"]
+    assert list(explorer.counts.columns) == ["Kirill Dmitriev"]
+    explorer.actors.value = (dmitriev, peskov)
+    assert set(explorer.counts.columns) == {"Kirill Dmitriev", "Dmitry Peskov"}
+    assert explorer.status.value.startswith(
+        f"<p>{len(explorer.selection)} mentions of 2 entities in ")
 
 
 def test_explore_choosing_an_actor_updates_chart_kwic_and_articles(explorer: Explorer):
@@ -58,6 +100,8 @@ def test_explore_choosing_an_actor_updates_chart_kwic_and_articles(explorer: Exp
     assert {"Dmitriev", "Dmitriyev"} <= set(explorer.kwic_rows["keyword"])
     assert "<mark title='Kirill Dmitriev'>Dmitriyev</mark>" in explorer.kwic.value
     assert int(explorer.counts.to_numpy().sum()) == len(explorer.kwic_rows)
+    assert explorer.status.value.startswith(
+        f"<p>{len(explorer.kwic_rows)} mentions of 1 entity in ")
     ids = [value for _, value in explorer.article.options]
     assert ids and set(ids) == set(explorer.kwic_rows["article_id"])
     explorer.actors.value = (_entity_id(explorer, "Dmitry Peskov"),)
@@ -80,13 +124,23 @@ def test_explore_places_and_kinds(explorer: Explorer):
     explorer.places.value = (moscow,)
     explorer.actors.value = (DMITRIEV,)
     assert set(explorer.counts.columns) == {"Moscow", "Kirill Dmitriev"}
-    explorer.kinds.value = ("place",)
+    for kind in ("person", "organization", "group"):
+        explorer.kinds[kind].value = False
+    assert explorer.selected_kinds() == ["place"]
     assert list(explorer.counts.columns) == ["Moscow"]
     assert set(explorer.kwic_rows["entity"]) == {"Moscow"}
+    assert _names(explorer.actors) == ["Kirill Dmitriev"]  # chosen: kept, nothing else
     explorer.actors.value, explorer.places.value = (), ()
     assert len(explorer.counts.columns) > 1
     kinds = explorer.wb.entities.set_index("name")["kind"]
     assert {kinds[name] for name in explorer.counts.columns} == {"place"}
+    explorer.kinds["place"].value = False
+    assert explorer.counts.empty
+    assert explorer.actors.options == explorer.places.options == ()
+    assert "<p>0 mentions of 0 entities in 0 of 5 articles" in explorer.status.value
+    explorer.kinds["organization"].value = True
+    assert {kinds[name] for name in _names(explorer.actors)} == {"organization"}
+    assert {kinds[name] for name in explorer.counts.columns} == {"organization"}
 
 
 def test_explore_period_and_frequency(explorer: Explorer):
@@ -119,12 +173,65 @@ def test_explore_picking_an_article_shows_its_profile(explorer: Explorer):
     assert words.split()[0] in explorer.profile.value
 
 
+def test_explore_lists_and_tables_are_capped(sample_db: Path):
+    explorer = Explorer(Workbook(sample_db), max_rows=10, max_articles=2, list_size=3)
+    assert len(explorer.selection) > 10 and len(explorer.kwic_rows) == 10
+    assert f"{len(explorer.selection)} mentions; the first 10 are shown." in explorer.kwic.value
+    assert explorer.kwic.value.count("<tr>") == 11  # and the header
+    assert len(explorer.article.options) == 2
+    assert "The article list shows the first 2." in explorer.status.value
+    assert len(explorer.actors.options) == len(explorer.places.options) == 3
+
+
 def test_explore_helpers():
     assert month_range(["2025-11", "2025-02", "2025-12"])[:2] == ["2025-02", "2025-03"]
     assert len(month_range(["2025-11", "2026-01"])) == 3
     mentions = pd.DataFrame([{"article_id": "a", "name": "X", "text": "X", "start": 4,
                               "end": 5, "sentence": "Say X now.", "sent_start": 0}])
     assert kwic(mentions).iloc[0][["left", "keyword", "right"]].tolist() == ["Say ", "X", " now."]
+
+
+@pytest.mark.parametrize(("n", "noun", "nouns", "expected"), [
+    (1, "entity", "", "1 entity"), (24, "entity", "", "24 entities"),
+    (0, "mention", "", "0 mentions"), (1, "mention", "", "1 mention"),
+    (1200, "article", "", "1,200 articles"), (2, "day", "", "2 days"),
+    (3, "match", "matches", "3 matches"),
+])
+def test_explore_plural(n: int, noun: str, nouns: str, expected: str):
+    assert plural(n, noun, nouns) == expected
+
+
+def test_explore_match_entities():
+    entities = pd.DataFrame({
+        "name": ["Volodymyr Zelensky", "Pedro Sánchez", "Kyiv", "Zelensky Foundation"],
+        "kind": ["person", "person", "place", "organization"],
+        "aliases": [["Zelenskyy", "Zelenskiy"], None, ["Kiev"], []],
+    })
+
+    def names(query: str, kinds=("person", "organization", "place")) -> list[str]:
+        return list(match_entities(entities, query, kinds=kinds)["name"])
+
+    assert names("") == list(entities["name"])
+    assert names("zelenskyy") == ["Volodymyr Zelensky"]  # an alias
+    assert names("ZELENSK") == ["Volodymyr Zelensky", "Zelensky Foundation"]
+    assert names("zelensk found") == ["Zelensky Foundation"]  # every word
+    assert names("sanchez") == names("Sánchez") == ["Pedro Sánchez"]
+    assert names("kiev") == ["Kyiv"] and names("kiev", kinds=("person",)) == []
+    assert names("nobody") == []
+    assert fold("Sánchez") == "sanchez"
+
+
+def test_explore_kwic_table_fits_its_panel():
+    """Fixed columns of the panel's width, each clipped: no row can widen the table."""
+    table = pd.DataFrame([{"article_id": "a", "entity": "X", "left": "word " * 30,
+                           "keyword": "X", "right": " word" * 30}])
+    page = kwic_html(table, {"a": "A title <b>bold</b>"}, total=3)
+    assert "table-layout: fixed; width: 100%" in page
+    assert page.count("<col style='width:") == 4
+    assert "white-space: nowrap" in page and "text-overflow: ellipsis" in page
+    assert "<p>3 mentions; the first 1 are shown.</p>" in page
+    assert "A title &lt;b&gt;bold&lt;/b&gt;" in page
+    assert "<p>1 mention.</p>" in kwic_html(table, {})
 
 
 class _Tags(HTMLParser):
@@ -170,7 +277,7 @@ def test_explore_notebook_runs_headless(sample_db: Path, tmp_path: Path):
     out = tmp_path / "explore.ipynb"
     pm.execute_notebook(str(NOTEBOOKS_DIR / "explore.ipynb"), str(out),
                         parameters={"db": str(sample_db)}, progress_bar=False,
-                        cwd=str(tmp_path), kernel_name="python3")
+                        cwd=str(tmp_path))  # in the kernel its metadata names (newsdesk)
     nb = nbformat.read(out, as_version=4)
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     assert not [o for o in outputs if o.output_type == "error"]

@@ -60,14 +60,15 @@ def match_quotes(gold: list[dict], found: pd.DataFrame) -> list[tuple[dict, dict
 def speaker_verdict(g: dict, f: dict) -> str:
     """right, anonymous-kept (both anonymous), unknown (no speaker found) or wrong."""
     named = {g["speaker"], *(g.get("speakers") or [])}
+    speaker = f["speaker"] if isinstance(f["speaker"], str) else ""
     if not g.get("anonymous"):
-        if f["speaker"] in named or (f["speaker"] and set(f["speaker"].split(" and ")) <= named):
+        if speaker in named or (speaker and set(speaker.split(" and ")) <= named):
             return "right"
         return "unknown" if pd.isna(f["speaker_entity_id"]) else "wrong"
     if not pd.isna(f["speaker_entity_id"]):
         return "wrong"
     shared = set(_WORD.findall(g["speaker"].lower())) & set(
-        _WORD.findall((f["speaker"] or "").lower()))
+        _WORD.findall(speaker.lower()))
     return "right" if shared else "unknown"
 
 

@@ -91,3 +91,33 @@ def test_plots_mentions_over_time_empty(given_ax):
     assert ax.get_lines() == []
     assert [t.get_text() for t in ax.texts] == ["no dated mentions to plot"]
     assert not ax.axison
+
+
+@pytest.mark.parametrize(("freq", "periods"), [
+    ("MS", 1), ("MS", 3), ("MS", 11), ("MS", 24), ("MS", 72),
+    ("W-MON", 2), ("W-MON", 9), ("W-MON", 104),
+    ("D", 1), ("D", 2), ("D", 60), ("D", 731),
+])
+def test_plots_mentions_over_time_date_labels_never_collide(freq: str, periods: int):
+    """Readable for any span: a few ticks, none overlapping the next, none below a day
+    (the explorer's chart size, eight entities with long names in the legend)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    index = pd.date_range("2025-02-03", periods=periods, freq=freq)
+    counts = pd.DataFrame({f"An entity with a long name {i}": range(periods)
+                           for i in range(8)}, index=index)
+    fig = Figure(figsize=(9, 4), layout="constrained")
+    ax = plot_mentions_over_time(counts, ax=fig.subplots())
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    labels = [t for t in ax.get_xticklabels() if t.get_text()]
+    assert 3 <= len(labels) <= 9, [t.get_text() for t in labels]
+    boxes = sorted((t.get_window_extent(canvas.get_renderer()) for t in labels),
+                   key=lambda b: b.x0)
+    assert all(a.x1 < b.x0 for a, b in zip(boxes, boxes[1:], strict=False)), [
+        t.get_text() for t in labels]
+    assert not any(":" in t.get_text() for t in labels)  # no hours
+    low, high = (matplotlib.dates.num2date(x).replace(tzinfo=None) for x in ax.get_xlim())
+    assert low <= index[0] and index[-1] <= high
+    assert high - low < pd.Timedelta(days=max(60, 3 * (index[-1] - index[0]).days))

@@ -136,9 +136,12 @@ def test_report_failed_page_is_rendered_with_its_error(sample_db, tmp_path):
 
 def _probe_notebook(path: Path) -> Path:
     """A notebook that prints its kernel's pid and any name an article page would leave
-    behind, and with ``exit_code`` set kills its kernel."""
+    behind, and with ``exit_code`` set kills its kernel. Its kernel is the project notebooks'
+    (pages share a warm kernel only when they name the same one)."""
+    from newsdesk.kernels import KERNEL_DISPLAY_NAME, KERNEL_NAME
+
     nb = nbformat.v4.new_notebook(metadata={"kernelspec": {
-        "name": "python3", "language": "python", "display_name": "Python 3"}})
+        "name": KERNEL_NAME, "language": "python", "display_name": KERNEL_DISPLAY_NAME}})
     params = nbformat.v4.new_code_cell('exit_code: int = -1')
     params.metadata["tags"] = ["parameters"]
     nb.cells = [params, nbformat.v4.new_code_cell(
@@ -201,6 +204,33 @@ def test_report_warm_kernel_pages_do_not_leak_and_survive_failures(sample_db, tm
     assert left1 == left2 == left3 == "[]"
     assert pid1 == pid2, "the failed page should not have cost the kernel"
     assert pid3 != pid2, "a kernel that died is replaced"
+
+
+def test_report_runs_project_notebooks_in_this_python(tmp_path, monkeypatch):
+    """The notebooks name the kernel "newsdesk"; a report runs them in the Python that runs
+    the report, even where a kernelspec of that name points elsewhere (or none is
+    installed)."""
+    from newsdesk.kernels import KERNEL_NAME
+
+    stale = tmp_path / "jupyter" / "kernels" / KERNEL_NAME
+    stale.mkdir(parents=True)
+    (stale / "kernel.json").write_text(json.dumps({
+        "argv": [str(tmp_path / "no-such-python"), "-m", "ipykernel_launcher", "-f",
+                 "{connection_file}"], "display_name": "stale", "language": "python"}))
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {
+        "name": KERNEL_NAME, "language": "python", "display_name": "Python (newsdesk)"}})
+    params = nbformat.v4.new_code_cell("x: int = 0")
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell("import sys; print(sys.executable)")]
+    nbformat.write(nb, tmp_path / "probe.ipynb")
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    error = render_page(Page("probe", str(tmp_path / "probe.ipynb"), "probe"), run_dir)
+    assert error is None
+    out = nbformat.read(run_dir / "probe.ipynb", as_version=4)
+    printed = "".join(o.get("text", "") for c in out.cells for o in c.get("outputs", []))
+    assert Path(printed.strip()) == Path(sys.executable)
 
 
 def test_report_workbook_reads_store_once_per_version(sample_db, tmp_path, monkeypatch):

@@ -137,23 +137,33 @@ def mentions_over_time(
         raise ValueError(f"measure must be one of {', '.join(MEASURES)}, not {measure!r}")
     frame = select_mentions(mentions, articles, kinds=kinds, entities=entities, top_n=top_n,
                             start=start, end=end)
+    if measure != "mentions":  # an article counts once per entity name
+        frame = frame.drop_duplicates(["article_id", "name"])
+    counts = counts_over_time(frame, freq=freq)
+    if measure == "share" and not counts.empty:
+        per_period = _articles_per_period(articles, freq=freq).reindex(counts.index,
+                                                                        fill_value=0)
+        # A period without dated articles has no share: NaN, drawn as a gap.
+        counts = counts.div(per_period.where(per_period > 0), axis=0)
+        counts = counts[counts.sum().sort_values(ascending=False).index]
+    return counts
+
+
+def counts_over_time(frame: pd.DataFrame, *, freq: str = "month", weight: str = ""
+                     ) -> pd.DataFrame:
+    """Per period (rows: every period from the first to the last) and name (columns, the
+    largest total first): how many rows of ``frame`` (with a date and a name) fall in it,
+    or the sum of their ``weight`` column (rows counted in advance)."""
     if frame.empty:
         return pd.DataFrame()
-    frame = frame.assign(period=period_start(frame["date"], freq=freq))
-    if measure == "mentions":
-        counts = frame.groupby(["period", "name"]).size()
-    else:
-        counts = frame.groupby(["period", "name"])["article_id"].nunique()
-    counts = counts.unstack("name", fill_value=0)
+    grouped = frame.assign(period=period_start(frame["date"], freq=freq)).groupby(
+        ["period", "name"])
+    counts = (grouped[weight].sum() if weight else grouped.size()).unstack("name",
+                                                                           fill_value=0)
     periods = pd.date_range(counts.index.min(), counts.index.max(), freq=FREQS[freq],
                             name="period")
     counts = counts.reindex(periods, fill_value=0)
-    if measure == "share":
-        per_period = _articles_per_period(articles, freq=freq).reindex(periods, fill_value=0)
-        # A period without dated articles has no share: NaN, drawn as a gap.
-        counts = counts.div(per_period.where(per_period > 0), axis=0)
-    order = counts.sum().sort_values(ascending=False).index
-    return counts[order]
+    return counts[counts.sum().sort_values(ascending=False).index]
 
 
 def _articles_per_period(articles: pd.DataFrame, *, freq: str) -> pd.Series:

@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from newsdesk.config import DEFAULT_DB, NOTEBOOKS_DIR, REPORTS_DIR, SAMPLE_DIR
+from newsdesk.config import DEFAULT_DB, NOTEBOOKS_DIR, REPORTS_DIR, SAMPLE_DIR, WORK_DIR
+from newsdesk.kernels import KERNEL_DISPLAY_NAME, KERNEL_NAME, install_kernelspec
 
 EXPORT_TABLES = ("articles", "entities", "mentions", "quotes", "roles", "places", "quality")
 
@@ -116,12 +117,16 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", type=Path, metavar="FILE", help="file to write")
 
     lab = sub.add_parser(
-        "lab", help="start JupyterLab on the notebooks",
-        description=f"Start JupyterLab in {_rel(NOTEBOOKS_DIR)} with the project's kernel "
-        f"'{LAB_KERNEL}' (installed into this environment on first use). Without a display "
-        "(a server, ssh, cron) no browser is opened: open the URL it prints. Arguments after "
-        "-- go to jupyter lab as they are.",
+        "lab", help="start JupyterLab on your copies of the notebooks",
+        description=f"Start JupyterLab in a working folder (default {_rel(WORK_DIR)}, kept out "
+        f"of git) with the project's kernel '{KERNEL_DISPLAY_NAME}' (installed into this "
+        f"environment on first use) as the default. Notebooks of {_rel(NOTEBOOKS_DIR)} that "
+        "the folder does not have are copied into it first: delete a copy to get the "
+        "project's version again. Without a display (a server, ssh, cron) no browser is "
+        "opened: open the URL it prints. Arguments after -- go to jupyter lab as they are.",
     )
+    lab.add_argument("--dir", type=Path, default=WORK_DIR, metavar="DIR",
+                     help=f"the working folder (default: {_rel(WORK_DIR)})")
     lab.add_argument("--port", type=int, metavar="N", help="port (default: 8888 or the next "
                      "free one)")
     lab.add_argument("--ip", default="127.0.0.1", metavar="ADDR",
@@ -367,25 +372,18 @@ def _write(text: str, out: Path | None) -> None:
         out.write_text(text, encoding="utf-8")
 
 
-LAB_KERNEL = "newsdesk"
-LAB_KERNEL_DISPLAY = "Python (newsdesk)"
+def seed_notebooks(folder: Path, source: Path = NOTEBOOKS_DIR) -> list[Path]:
+    """Copy into ``folder`` each notebook of ``source`` it does not have; return the copies."""
+    import shutil
 
-
-def install_kernelspec() -> Path:
-    """The project's kernelspec in this environment (``--sys-prefix``), pointing at this
-    Python; installed or repaired when missing or pointing elsewhere."""
-    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
-
-    try:
-        spec = KernelSpecManager().get_kernel_spec(LAB_KERNEL)
-        if spec.argv and Path(spec.argv[0]) == Path(sys.executable):
-            return Path(spec.resource_dir)
-    except NoSuchKernel:
-        pass
-    from ipykernel.kernelspec import install
-
-    return Path(install(kernel_name=LAB_KERNEL, display_name=LAB_KERNEL_DISPLAY,
-                        prefix=sys.prefix))
+    folder.mkdir(parents=True, exist_ok=True)
+    copied = []
+    for notebook in sorted(source.glob("*.ipynb")):
+        target = folder / notebook.name
+        if not target.exists():
+            shutil.copyfile(notebook, target)
+            copied.append(target)
+    return copied
 
 
 def _headless() -> bool:
@@ -395,11 +393,24 @@ def _headless() -> bool:
 
 
 def cmd_lab(args: argparse.Namespace) -> int:
+    folder = args.dir.resolve()
+    if folder.exists() and not folder.is_dir():
+        print(f"newsdesk: error: {args.dir}: not a folder", file=sys.stderr)
+        return 2
+    try:
+        copied = seed_notebooks(folder)
+    except OSError as exc:
+        print(f"newsdesk: error: {args.dir}: cannot copy the notebooks into it: "
+              f"{exc.strerror or exc}", file=sys.stderr)
+        return 2
+    if copied:
+        print(f"newsdesk: copied {len(copied)} notebook{'s' if len(copied) != 1 else ''} "
+              f"from {_rel(NOTEBOOKS_DIR)} into {_rel(folder)}", file=sys.stderr)
     install_kernelspec()
     env = {**os.environ, "NEWSDESK_SAMPLE": str(SAMPLE_DIR)}
-    command = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={NOTEBOOKS_DIR}",
+    command = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={folder}",
                f"--ServerApp.ip={args.ip}",
-               f"--MultiKernelManager.default_kernel_name={LAB_KERNEL}"]
+               f"--MultiKernelManager.default_kernel_name={KERNEL_NAME}"]
     if args.port:
         command.append(f"--ServerApp.port={args.port}")
     if args.no_browser or _headless():

@@ -14,6 +14,8 @@ SAMPLE_DIR = RAW_DIR / "sample"
 DEFAULT_DB = DATA_DIR / "newsdesk.duckdb"
 ALIASES_FILE = DATA_DIR / "aliases.yml"
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
+#: Where `newsdesk lab` opens: the analyst's copies of the notebooks (git-ignored).
+WORK_DIR = PROJECT_ROOT / "work"
 REPORTS_DIR = PROJECT_ROOT / "reports"
 #: The development sets of ``make eval`` (not part of the repository).
 EVAL_DIR = PROJECT_ROOT.parent / "shared" / "eval"
@@ -25,7 +27,7 @@ MODEL_INSTALL_HINT = (
 
 #: Bump when extraction code changes what it writes for an article: cached NLP is keyed by
 #: content hash and this fingerprint, so a bump re-parses everything on the next ingest.
-EXTRACTION_VERSION = "6"
+EXTRACTION_VERSION = "8"
 
 
 def model_name() -> str:

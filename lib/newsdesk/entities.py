@@ -35,7 +35,7 @@ from functools import lru_cache
 import pandas as pd
 
 from newsdesk import places
-from newsdesk.nlp import LABEL_KINDS
+from newsdesk.nlp import LABEL_KINDS, ORG_WORDS
 
 KINDS = ("person", "organization", "place", "group", "other")
 ENTITY_COLUMNS = [
@@ -369,13 +369,6 @@ def _is_place_name(text: str) -> bool:
 
 
 # -- step 3: kinds -----------------------------------------------------------------------------
-#: Words that make a name an organization's ("... Fund", "Center for ...").
-ORG_WORDS = frozenset("""
-agency association authority bank board bureau center centre college commission committee
-company corp corporation council court department directorate foundation fund group inc
-institute institution league ltd ministry news office organization organisation party police
-service services society staff times trust union university
-""".split())
 _COMPASS = frozenset({"west", "east", "north", "south", "global south", "global north"})
 _SPEECH_AFTER = re.compile(
     r"^\s*(,[^,]{0,60},\s*)?(said|says|told|added|explained|stated|claimed|wrote|noted|"

@@ -1,22 +1,32 @@
 """An interactive explorer for JupyterLab, built on ipywidgets.
 
-``Explorer(wb).show()`` puts controls over a store: actors, places, kinds, a period and the
-chart's frequency. The chart (mentions over time), the keyword-in-context sentences and the
-list of articles follow the selection; picking an article shows its profile. All the logic is
-here, so it is tested by setting ``.value`` on the real widgets. Article text is untrusted:
-every fragment shown in an HTML widget is escaped (``html.escape``, ``markup.highlight``,
-pandas' escaping ``to_html``).
+``Explorer(wb).show()`` puts controls over a store: a search box over actors and places (the
+50 most-mentioned of each until you type), a filter by kind, a period and the chart's
+frequency. The chart (mentions over time), the keyword-in-context sentences and the list of
+articles follow the selection; picking an article shows its profile. All the logic is here,
+so it is tested by setting ``.value`` on the real widgets.
+
+It is built for stores of tens of thousands of articles: the mentions are indexed once (month
+of each, kind), every update filters arrays and draws the chart, and only what is shown
+(the first ``max_rows`` sentences, ``max_articles`` articles, ``list_size`` names per list)
+is turned into HTML or options (``benchmarks/explorer.py`` measures it).
+
+Article text is untrusted: every fragment shown in an HTML widget is escaped
+(``html.escape``, ``markup.highlight``, pandas' escaping ``to_html``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import html
 import io
 import re
-from collections.abc import Sequence
+import unicodedata
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import ipywidgets as W
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -27,7 +37,8 @@ from newsdesk.analysis import (
     article_actors,
     article_places,
     article_quotes,
-    mentions_over_time,
+    counts_over_time,
+    dated_mentions,
     profile_facts,
 )
 from newsdesk.plots import plot_mentions_over_time
@@ -35,8 +46,23 @@ from newsdesk.store import Workbook
 
 #: Kinds listed under "Actors"; places have their own list.
 ACTOR_LIST_KINDS = (*ACTOR_KINDS, "group")
+PLACE_KINDS = ("place",)
 UNDATED = "undated"
-CONTEXT_CHARS = 70
+#: Characters of context kept on each side of a keyword (the table clips what does not fit).
+CONTEXT_CHARS = 120
+#: Names listed in each list until something is typed in the search box (and at most after).
+LIST_SIZE = 50
+MENTION_COLUMNS = ["article_id", "entity_id", "name", "kind", "text", "start", "sentence",
+                   "sent_start"]
+
+
+def plural(n: int, noun: str, nouns: str = "") -> str:
+    """``n`` and the noun in the right number: "1 entity", "24 mentions", "1,200 articles"."""
+    if n == 1:
+        return f"1 {noun}"
+    if not nouns:
+        nouns = noun[:-1] + "ies" if re.search(r"[^aeiou]y$", noun) else noun + "s"
+    return f"{n:,} {nouns}"
 
 
 def article_months(articles: pd.DataFrame) -> pd.Series:
@@ -55,11 +81,46 @@ def month_range(months: Sequence[str]) -> list[str]:
     return [str(p) for p in periods]
 
 
+def fold(text: str) -> str:
+    """Text as the search compares it: case and accents folded ("Zelenskyy" ~ "zelenskyy",
+    "Sánchez" ~ "sanchez")."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def search_keys(entities: pd.DataFrame) -> pd.Series:
+    """What the search box matches for each entity: its name and every alias, folded."""
+    aliases = entities["aliases"] if "aliases" in entities else pd.Series(
+        [()] * len(entities), index=entities.index)
+    return pd.Series(
+        [fold("\n".join([name, *(forms if forms is not None else ())]))
+         for name, forms in zip(entities["name"], aliases, strict=True)],
+        index=entities.index)
+
+
+def match_entities(
+    entities: pd.DataFrame,
+    query: str,
+    *,
+    kinds: Sequence[str],
+    keys: pd.Series | None = None,
+) -> pd.DataFrame:
+    """The entities of ``kinds`` whose name or an alias contains every word of ``query``
+    (case and accents ignored), in the order of ``entities``; all of ``kinds`` when the query
+    is blank. ``keys`` are ``search_keys(entities)``, computed once by the caller."""
+    keys = search_keys(entities) if keys is None else keys
+    mask = entities["kind"].isin(kinds).to_numpy()
+    for term in fold(query).split():
+        mask = mask & keys.str.contains(term, regex=False).to_numpy(dtype=bool)
+    return entities[mask]
+
+
 def kwic(mentions: pd.DataFrame, *, width: int = CONTEXT_CHARS) -> pd.DataFrame:
     """Keyword in context: for each mention, its sentence split into left, keyword, right.
 
     ``mentions`` needs article_id, name, text, start, end, sentence and sent_start (the
-    sentence's offset in the article), so ``left + keyword + right`` is the sentence as read.
+    sentence's offset in the article), so ``left + keyword + right`` is the sentence as read
+    (``width`` characters each side at most, clipped with "…").
     """
     rows = []
     for m in mentions.itertuples(index=False):
@@ -83,31 +144,52 @@ def _clip(text: str, width: int, left: bool) -> str:
     return "…" + text[-width:] if left else text[:width] + "…"
 
 
+#: The KWIC table takes the panel's width whatever it is: fixed columns, each clipped with
+#: an ellipsis (the left context at its start, so the words next to the keyword stay).
+KWIC_STYLE = """<style>
+table.newsdesk-kwic {table-layout: fixed; width: 100%; border-collapse: collapse;}
+table.newsdesk-kwic td, table.newsdesk-kwic th {overflow: hidden; white-space: nowrap;
+  text-overflow: ellipsis; padding: 1px 4px;}
+table.newsdesk-kwic td.before {direction: rtl; text-align: right;}
+table.newsdesk-kwic td.mention, table.newsdesk-kwic th.mention {text-align: center;}
+table.newsdesk-kwic tr:nth-child(even) {background: rgba(127, 127, 127, 0.08);}
+</style>"""
+
+
 def kwic_html(table: pd.DataFrame, titles: dict[str, str], *, total: int | None = None) -> str:
-    """The KWIC table as escaped HTML: article, left context, keyword, right context."""
+    """The KWIC table as escaped HTML that fits any width: article (its title as tooltip),
+    left context, keyword, right context."""
     if table.empty:
         return "<p><em>No mentions for this selection.</em></p>"
     esc = html.escape
     rows = "".join(
         "<tr>"
-        f"<td style='text-align:left;white-space:nowrap' "
-        f"title='{esc(titles.get(r.article_id, r.article_id), quote=True)}'>"
-        f"{esc(_clip(titles.get(r.article_id, r.article_id), 36, False))}</td>"
-        f"<td style='text-align:right;white-space:nowrap'>{esc(r.left)}</td>"
-        f"<td style='text-align:center;white-space:nowrap'>"
-        f"<mark title='{esc(r.entity, quote=True)}'>"
+        f"<td title='{esc(titles.get(r.article_id, r.article_id), quote=True)}'>"
+        f"{esc(titles.get(r.article_id, r.article_id))}</td>"
+        f"<td class='before'><span dir='ltr'>{esc(r.left)}</span></td>"
+        f"<td class='mention'><mark title='{esc(r.entity, quote=True)}'>"
         f"{esc(r.keyword)}</mark></td>"
-        f"<td style='text-align:left;white-space:nowrap'>{esc(r.right)}</td>"
+        f"<td>{esc(r.right)}</td>"
         "</tr>"
         for r in table.itertuples(index=False)
     )
     shown = len(table)
-    note = (f"<p>{total} sentences; the first {shown} are shown.</p>"
-            if total is not None and total > shown else f"<p>{shown} sentences.</p>")
-    return (f"{note}<div style='overflow-x:auto'><table class='newsdesk-kwic'>"
+    note = (f"<p>{plural(total, 'mention')}; the first {shown:,} are shown.</p>"
+            if total is not None and total > shown else f"<p>{plural(shown, 'mention')}.</p>")
+    return (f"{KWIC_STYLE}{note}<table class='newsdesk-kwic'><colgroup>"
+            "<col style='width:18%'><col style='width:36%'><col style='width:12%'>"
+            "<col style='width:34%'></colgroup>"
             "<thead><tr><th>article</th><th style='text-align:right'>before</th>"
-            f"<th>mention</th><th style='text-align:left'>after</th></tr></thead>"
-            f"<tbody>{rows}</tbody></table></div>")
+            "<th class='mention'>mention</th><th style='text-align:left'>after</th></tr>"
+            f"</thead><tbody>{rows}</tbody></table>")
+
+
+#: Profile tables wrap their text to the panel's width.
+PROFILE_STYLE = """<style>
+div.newsdesk-profile table {max-width: 100%; border-collapse: collapse;}
+div.newsdesk-profile td, div.newsdesk-profile th {white-space: normal;
+  overflow-wrap: anywhere; padding: 1px 6px; text-align: left; vertical-align: top;}
+</style>"""
 
 
 def profile_html(wb: Workbook, article_id: str) -> str:
@@ -127,7 +209,7 @@ def profile_html(wb: Workbook, article_id: str) -> str:
                      else "<p><em>None.</em></p>")
     parts.append("<h3>The text</h3>")
     parts.append(markup.legend() + markup.highlight(article["text"], mentions))
-    return "".join(parts)
+    return f"{PROFILE_STYLE}<div class='newsdesk-profile'>{''.join(parts)}</div>"
 
 
 def _short_date(published: object) -> str:
@@ -145,12 +227,14 @@ def chart_png(counts: pd.DataFrame, *, title: str) -> bytes:
 
 
 class Explorer:
-    """Widgets over a store: choose actors, places, kinds and a period; see the chart, the
-    sentences (keyword in context) and an article's profile.
+    """Widgets over a store: find actors and places, filter by kind, choose a period; see
+    the chart, the sentences (keyword in context) and an article's profile.
 
-    The controls are attributes (``actors``, ``places``, ``kinds``, ``period``, ``freq``,
-    ``undated``, ``article``); so are the outputs (``chart`` an Image widget, ``kwic`` and
-    ``profile`` HTML widgets) and the data behind them (``counts``, ``kwic_rows``).
+    The controls are attributes: ``search`` (a text box filtering the ``actors`` and
+    ``places`` lists as you type), ``kinds`` (a toggle button per kind), ``period``, ``freq``,
+    ``undated``, ``article``; so are the outputs (``chart`` an Image widget, ``status``,
+    ``kwic`` and ``profile`` HTML widgets) and the data behind them (``counts`` the chart's
+    table, ``selection`` every mention shown, ``kwic_rows`` the sentences listed).
     """
 
     def __init__(
@@ -160,66 +244,128 @@ class Explorer:
         freq: str = "month",
         top_n: int = 8,
         max_rows: int = 200,
+        max_articles: int = 200,
+        list_size: int = LIST_SIZE,
     ) -> None:
         if not isinstance(workbook, Workbook):
             from newsdesk.ingest import open_workbook
 
             workbook = open_workbook(workbook)
         self.wb = workbook
-        self.top_n = top_n
-        self.max_rows = max_rows
-        entities = workbook.entities.sort_values(["mentions", "name"], ascending=[False, True])
-        self._kind_of = dict(zip(entities["entity_id"], entities["kind"], strict=True))
-        articles = workbook.articles
-        self._articles = articles[articles["status"] == "ok"]
-        self._months = article_months(self._articles)
-        self._titles = {
-            r.article_id: (r.title or r.article_id)
-            for r in self._articles.itertuples(index=False)
-        }
-        months = month_range(list(self._months)) or [UNDATED]
+        self.top_n, self.max_rows = top_n, max_rows
+        self.max_articles, self.list_size = max_articles, list_size
+        self._index(workbook)
+        self._quiet_depth = 0
 
-        def options(kinds: Sequence[str]) -> list[tuple[str, str]]:
-            chosen = entities[entities["kind"].isin(kinds)]
-            return [(f"{r.name} ({r.kind}, {r.mentions})", r.entity_id)
-                    for r in chosen.itertuples(index=False)]
-
-        wide = W.Layout(width="auto")
-        self.actors = W.SelectMultiple(options=options(ACTOR_LIST_KINDS), rows=8,
-                                       description="Actors", layout=W.Layout(width="22em"))
-        self.places = W.SelectMultiple(options=options(["place"]), rows=8,
-                                       description="Places", layout=W.Layout(width="20em"))
-        self.kinds = W.SelectMultiple(options=list(ALL_KINDS), value=list(ALL_KINDS), rows=4,
-                                      description="Kinds", layout=W.Layout(width="16em"))
+        self.search = W.Text(placeholder="type to find actors and places (names and aliases)",
+                             description="Search", continuous_update=True,
+                             layout=W.Layout(width="34em"))
+        self.kinds = {kind: W.ToggleButton(value=True, description=kind,
+                                           tooltip=f"show {kind} entities",
+                                           layout=W.Layout(width="auto"))
+                      for kind in ALL_KINDS}
+        self.matches = W.HTML()
+        self.actors = W.SelectMultiple(rows=10, description="Actors",
+                                       layout=W.Layout(width="28em"))
+        self.places = W.SelectMultiple(rows=10, description="Places",
+                                       layout=W.Layout(width="24em"))
+        months = self._month_names
         self.period = W.SelectionRangeSlider(options=months, index=(0, len(months) - 1),
                                              description="Period", layout=W.Layout(width="32em"),
                                              continuous_update=False)
         self.freq = W.Dropdown(options=["day", "week", "month"], value=freq,
-                               description="Per", layout=W.Layout(width="12em"))
+                               description="Per", style={"description_width": "initial"},
+                               layout=W.Layout(width="10em"))
         self.undated = W.Checkbox(value=True, description="include undated articles",
-                                  indent=False, layout=wide)
+                                  indent=False, layout=W.Layout(width="auto"))
         self.article = W.Dropdown(options=[], description="Article",
-                                  layout=W.Layout(width="60em"))
+                                  layout=W.Layout(width="100%"))
         self.status = W.HTML()
         self.chart = W.Image(format="png", layout=W.Layout(max_width="100%"))
-        self.kwic = W.HTML()
-        self.profile = W.HTML()
+        self.kwic = W.HTML(layout=W.Layout(width="100%"))
+        self.profile = W.HTML(layout=W.Layout(width="100%"))
         self.counts = pd.DataFrame()
-        self.kwic_rows = pd.DataFrame()
+        self.kwic_rows = kwic(self.selection)
         self.shown: list[str] = []
 
         tabs = W.Tab(children=[self.kwic, W.VBox([self.article, self.profile])],
-                     titles=("Keyword in context", "Article profile"))
+                     titles=("Sentences", "Article profile"),
+                     layout=W.Layout(width="100%"))
         self.widget = W.VBox([
-            W.HBox([self.actors, self.places, self.kinds]),
+            W.HBox([self.search, W.HBox(list(self.kinds.values()))]),
+            self.matches,
+            W.HBox([self.actors, self.places]),
             W.HBox([self.period, self.freq, self.undated]),
             self.status, self.chart, tabs,
-        ])
-        for control in (self.actors, self.places, self.kinds, self.period, self.freq,
-                        self.undated):
+        ], layout=W.Layout(width="100%"))
+        self.search.observe(self._on_search, names="value")
+        for control in (self.actors, self.places, self.period, self.freq, self.undated,
+                        *self.kinds.values()):
             control.observe(self._on_selection, names="value")
         self.article.observe(self._on_article, names="value")
+        self.update_lists()
         self.refresh()
+
+    def _index(self, wb: Workbook) -> None:
+        """What every update reads, computed once (see the three steps)."""
+        self._index_entities(wb.entities)
+        self._index_articles(wb.articles)
+        self._index_mentions(wb.mentions)
+
+    def _index_entities(self, entities: pd.DataFrame) -> None:
+        """The entities in order of mentions, with their labels and search keys."""
+        entities = entities.sort_values(["mentions", "name"], ascending=[False, True])
+        self._entities = entities.reset_index(drop=True)
+        self._keys = search_keys(self._entities)
+        self._labels = [f"{r.name} ({r.kind}, {r.mentions:,})"
+                        for r in self._entities.itertuples(index=False)]
+        self._entity_ids = self._entities["entity_id"].to_numpy()
+        self._kind_of = dict(zip(self._entity_ids, self._entities["kind"], strict=True))
+
+    def _index_articles(self, articles: pd.DataFrame) -> None:
+        """The articles counted (status ok) in the order the sentences are listed (by month,
+        undated last, then id), each with its month as a position on the period slider
+        (-1: undated), its title and its label in the article list."""
+        articles = articles[articles["status"] == "ok"]
+        months = article_months(articles)
+        self._month_names = month_range(list(months)) or [UNDATED]
+        position = {month: i for i, month in enumerate(self._month_names)}
+        pos = articles["article_id"].map(months).map(position).fillna(-1).astype("int32")
+        articles = articles.assign(_pos=pos, _undated=pos < 0).sort_values(
+            ["_undated", "_pos", "article_id"])
+        self._article_pos = articles["_pos"].to_numpy()
+        self._articles = articles.drop(columns=["_pos", "_undated"]).reset_index(drop=True)
+        self._article_ids = self._articles["article_id"].to_numpy()
+        self._titles = {a: t if isinstance(t, str) and t else a for a, t in zip(
+            self._article_ids, self._articles["title"], strict=True)}
+        self._article_labels = {
+            a: f"{_short_date(p)} — {self._titles[a]}"
+            for a, p in zip(self._article_ids, self._articles["published"], strict=True)}
+
+    def _index_mentions(self, mentions: pd.DataFrame) -> None:
+        """The mentions of those articles in the articles' order (then by offset), with their
+        article, month position, entity and kind as arrays; and the dated ones counted per
+        entity and day, which is all the chart needs."""
+        art = pd.Categorical(mentions["article_id"], categories=self._article_ids).codes
+        mentions, art = mentions[art >= 0], art[art >= 0]
+        order = np.lexsort((mentions["start"].to_numpy(), art))
+        self._mentions = mentions[[c for c in MENTION_COLUMNS if c in mentions]].iloc[
+            order].reset_index(drop=True)
+        self._art = art[order].astype("int32")
+        self._pos = self._article_pos[self._art]
+        self._ent = pd.Categorical(self._mentions["entity_id"],
+                                   categories=self._entity_ids).codes.astype("int32")
+        self._kind = self._mentions["kind"].to_numpy()
+        self._kinds_seen = set(pd.unique(self._kind))
+        self._selected = np.zeros(0, dtype="int64")
+
+        days = dated_mentions(self._articles[["article_id"]], self._articles)["date"]
+        dated = (self._pos >= 0) & (self._ent >= 0)
+        daily = pd.DataFrame({"entity": self._ent[dated], "pos": self._pos[dated],
+                              "date": days.to_numpy()[self._art[dated]]})
+        daily = daily.groupby(["entity", "pos", "date"]).size().rename("mentions")
+        self._daily = daily.reset_index().assign(
+            name=lambda d: self._entities["name"].to_numpy()[d["entity"]])
 
     # -- display ---------------------------------------------------------------------------
     def show(self) -> None:
@@ -231,80 +377,150 @@ class Explorer:
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
 
+    @contextlib.contextmanager
+    def _quiet(self) -> Iterator[None]:
+        """Changes made by the explorer itself do not trigger an update."""
+        self._quiet_depth += 1
+        try:
+            yield
+        finally:
+            self._quiet_depth -= 1
+
     # -- selection -------------------------------------------------------------------------
+    def selected_kinds(self) -> list[str]:
+        return [kind for kind, button in self.kinds.items() if button.value]
+
+    def _period_mask(self, pos: np.ndarray) -> np.ndarray:
+        """Which of the items whose month positions are ``pos`` fall in the chosen period
+        (undated ones when the checkbox says so)."""
+        first, last = (self._month_names.index(m) for m in self.period.value)
+        mask = (pos >= first) & (pos <= last) & (pos >= 0)
+        return mask | (pos < 0) if self.undated.value else mask
+
+    def _kind_mask(self) -> np.ndarray:
+        """Which mentions are of the chosen kinds."""
+        kinds = set(self.selected_kinds())
+        mask = np.zeros(len(self._kind), dtype=bool)
+        for kind in kinds.intersection(self._kinds_seen):
+            mask |= self._kind == kind
+        return mask
+
     def selected_articles(self) -> list[str]:
         """Ids of the articles in the period (and the undated ones, when included)."""
-        start, end = self.period.value
-        ids = [aid for aid, month in self._months.items()
-               if start == UNDATED or start <= month <= end]
-        if self.undated.value:
-            ids += [aid for aid in self._articles["article_id"] if aid not in self._months]
-        return ids
+        return list(self._article_ids[self._period_mask(self._article_pos)])
 
     def selected_entities(self) -> list[str]:
         """The entities shown: those chosen (of the chosen kinds), else the top N by mentions
         in the selected articles."""
-        kinds = set(self.kinds.value)
-        chosen = [e for e in (*self.actors.value, *self.places.value)
-                  if self._kind_of.get(e) in kinds]
-        if self.actors.value or self.places.value:
-            return chosen
-        mentions = self.wb.mentions
-        articles = self.selected_articles()
-        frame = mentions[mentions["article_id"].isin(articles) & mentions["kind"].isin(kinds)]
-        return list(frame["entity_id"].value_counts().head(self.top_n).index)
+        kinds = set(self.selected_kinds())
+        chosen = [*self.actors.value, *self.places.value]
+        if chosen:
+            return [e for e in chosen if self._kind_of.get(e) in kinds]
+        mask = self._period_mask(self._pos) & self._kind_mask() & (self._ent >= 0)
+        counts = np.bincount(self._ent[mask], minlength=len(self._entity_ids))
+        top = np.argsort(-counts, kind="stable")[:self.top_n]  # ties: the entities' order
+        return list(self._entity_ids[top[counts[top] > 0]])
+
+    @property
+    def selection(self) -> pd.DataFrame:
+        """Every mention the sentences table is made of (of the entities shown, in the
+        period), in its order."""
+        return self._mentions.iloc[self._selected]
+
+    def update_lists(self) -> None:
+        """Fill the actors and places lists from the search box and the kinds: the matching
+        entities, most-mentioned first, ``list_size`` at most; chosen ones always stay."""
+        query = self.search.value.strip()
+        kinds = set(self.selected_kinds())
+        found = []
+        for widget, listed, noun in ((self.actors, ACTOR_LIST_KINDS, "actor"),
+                                     (self.places, PLACE_KINDS, "place")):
+            matches = match_entities(self._entities, query, keys=self._keys,
+                                     kinds=[k for k in listed if k in kinds])
+            chosen = widget.value
+            options = [(self._labels[i], self._entities.at[i, "entity_id"])
+                       for i in matches.index[:self.list_size]]
+            values = {value for _, value in options}
+            kept = [(self._labels[self._entity_row(e)], e) for e in chosen if e not in values]
+            with self._quiet(), widget.hold_sync():
+                widget.options = kept + options
+                widget.value = chosen
+            found.append((len(matches), noun))
+        if query:
+            text = " and ".join(f"{plural(n, noun)} match" + ("es" if n == 1 else "")
+                                for n, noun in found)
+            self.matches.value = f"<small>{html.escape(text)} “{html.escape(query)}”.</small>"
+        else:
+            text = " and ".join(f"{min(n, self.list_size):,} of {plural(n, noun)}"
+                                for n, noun in found)
+            self.matches.value = (f"<small>The most-mentioned: {html.escape(text)}. Type to "
+                                  "search.</small>")
+
+    def _entity_row(self, entity_id: str) -> int:
+        return int(np.flatnonzero(self._entities["entity_id"].to_numpy() == entity_id)[0])
 
     def refresh(self) -> None:
         """Recompute the chart, the KWIC table and the article list from the controls."""
-        mentions = self.wb.mentions
-        articles = self.selected_articles()
         self.shown = self.selected_entities()
-        in_period = mentions[mentions["article_id"].isin(articles)]
-        if self.shown:
-            self.counts = mentions_over_time(
-                in_period, self._articles, kinds=list(self.kinds.value), freq=self.freq.value,
-                entities=self.shown,
-            )
-        else:
-            self.counts = pd.DataFrame()
+        codes = np.flatnonzero(np.isin(self._entity_ids, self.shown))
+        mask = self._period_mask(self._pos) & np.isin(self._ent, codes)
+        self._selected = np.flatnonzero(mask)
+        self.counts = self._chart_counts(codes)
         self.chart.value = chart_png(self.counts, title=f"Mentions per {self.freq.value}")
 
-        rows = in_period[in_period["entity_id"].isin(self.shown)].copy()
-        rows["month"] = rows["article_id"].map(self._months)
-        rows = rows.sort_values(["month", "article_id", "start"], na_position="last")
-        self.kwic_rows = kwic(rows)
-        self.kwic.value = kwic_html(self.kwic_rows.head(self.max_rows), self._titles,
-                                    total=len(self.kwic_rows))
+        self.kwic_rows = kwic(self._mentions.iloc[self._selected[:self.max_rows]])
+        self.kwic.value = kwic_html(self.kwic_rows, self._titles, total=len(self._selected))
+        in_selection = pd.unique(self._art[self._selected])
+        ids = (list(self._article_ids[in_selection]) if len(in_selection)
+               else self.selected_articles())
+        articles = int(self._period_mask(self._article_pos).sum())
+        listed = ("" if len(ids) <= self.max_articles else
+                  f" The article list shows the first {self.max_articles:,}.")
         self.status.value = (
-            f"<p>{len(self.kwic_rows)} mentions of {len(self.shown)} entities in "
-            f"{rows['article_id'].nunique()} of {len(articles)} articles in the period.</p>"
+            f"<p>{plural(len(self._selected), 'mention')} of "
+            f"{plural(len(self.shown), 'entity')} in {len(in_selection):,} of "
+            f"{plural(articles, 'article')} in the period.{listed}</p>"
         )
-        ids = list(dict.fromkeys(rows["article_id"])) or articles
-        self._set_article_options(ids)
+        self._set_article_options(ids[:self.max_articles])
+
+    def _chart_counts(self, codes: np.ndarray) -> pd.DataFrame:
+        """Mentions per period of the entities ``codes`` in the chosen months (the chart
+        leaves undated articles out), from the counts per entity and day."""
+        first, last = (self._month_names.index(m) for m in self.period.value)
+        daily = self._daily
+        rows = daily[daily["entity"].isin(codes) & daily["pos"].between(first, last)]
+        return counts_over_time(rows, freq=self.freq.value, weight="mentions")
 
     def _set_article_options(self, ids: Sequence[str]) -> None:
         current = self.article.value
-        info = self._articles.set_index("article_id")
-        labels = [(f"{_short_date(info.at[a, 'published'])} — {self._titles.get(a, a)}", a)
-                  for a in ids]
-        self.article.options = labels
-        if current in ids:
-            self.article.value = current
-        elif ids:
-            self.article.value = ids[0]
-        else:
+        with self._quiet(), self.article.hold_sync():
+            self.article.options = [(self._article_labels.get(a, a), a) for a in ids]
+            self.article.value = current if current in ids else (ids[0] if ids else None)
+        if not ids:
             self.profile.value = "<p><em>No article in this selection.</em></p>"
+        elif self.article.value != current or not self.profile.value:
+            self.profile.value = profile_html(self.wb, self.article.value)
+
+    def _on_search(self, change: dict) -> None:
+        self.update_lists()
 
     def _on_selection(self, change: dict) -> None:
+        if self._quiet_depth:
+            return
+        if change["owner"] in self.kinds.values():
+            self.update_lists()
         self.refresh()
 
     def _on_article(self, change: dict) -> None:
-        if change["new"]:
+        if change["new"] and not self._quiet_depth:
             self.profile.value = profile_html(self.wb, change["new"])
 
     def show_article(self, article_id: str) -> None:
         """Show one article's profile (it is added to the list if the selection left it out)."""
         if article_id not in dict(self.article.options).values():
-            self.article.options = [*self.article.options, (self._titles.get(
-                article_id, article_id), article_id)]
+            current = self.article.value
+            with self._quiet(), self.article.hold_sync():
+                self.article.options = [*self.article.options, (self._article_labels.get(
+                    article_id, article_id), article_id)]
+                self.article.value = current
         self.article.value = article_id

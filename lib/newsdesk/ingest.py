@@ -424,7 +424,8 @@ def _record(
                    for r in a.roles],
         raw_quotes=[(aid, q.start, q.end, q.kind, q.cue, q.speaker_type, q.speaker_text,
                      q.speaker_start, q.speaker_end, q.sent_start, text[q.start : q.end],
-                     text[q.sent_start : max(sentence_end.get(q.sent_start, q.end), q.end)])
+                     text[q.sent_start : max(sentence_end.get(q.sent_start, q.end), q.end)],
+                     q.speaker_sent if q.speaker_sent >= 0 else q.sent_start)
                     for q in a.quotes],
         raw_timex=[(aid, t.start, t.end, t.text, t.label, text[t.sent_start : t.sent_end])
                    for t in a.timex],

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from newsdesk.clean import Segment
 from newsdesk.config import DEFAULT_MODEL, EXTRACTION_VERSION, MODEL_INSTALL_HINT, model_name
-from newsdesk.quotes import RawQuote, doc_quotes
+from newsdesk.quotes import RawQuote, cue_lemma, doc_quotes, inherit_speakers
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -32,6 +32,13 @@ LABEL_KINDS: dict[str, str] = {
     "FAC": "place",
     "NORP": "group",
 }
+#: Words that make a name an organization's ("... Fund", "Center for ...").
+ORG_WORDS = frozenset("""
+agency association authority bank board bureau center centre college commission committee
+company corp corporation council court department directorate foundation fund group inc
+institute institution league ltd ministry news office organization organisation party police
+service services society staff times trust union university
+""".split())
 #: Components the extraction does not use.
 UNUSED_COMPONENTS: tuple[str, ...] = ("lemmatizer",)
 
@@ -158,9 +165,13 @@ def annotate(
     found: dict[str, tuple[list, list, list, list, list]] = {}
 
     def finish(article_id: str) -> Annotation:
-        del tasks_by_id[article_id]
-        parts = found.pop(article_id, ([], [], [], [], []))
-        return Annotation(article_id, *(tuple(p) for p in parts))
+        task = tasks_by_id.pop(article_id)
+        mentions, sentences, roles, quotes, timex = found.pop(article_id, ([], [], [], [], []))
+        headings = frozenset(q.start for q in quotes for seg in task.segments
+                             if seg.heading and seg.start <= q.start < seg.end)
+        quotes = inherit_speakers(quotes, task.text, headings=headings)
+        return Annotation(article_id, *(tuple(p) for p in (mentions, sentences, roles, quotes,
+                                                            timex)))
 
     docs = nlp.pipe(units(), as_tuples=True, batch_size=batch_size, n_process=n_process)
     for doc, (article_id, index) in docs:
@@ -173,9 +184,9 @@ def annotate(
         mentions.extend(doc_mentions(doc, offset=seg.start, in_title=seg.in_title,
                                      in_heading=seg.heading))
         sentences.extend((seg.start + s.start_char, seg.start + s.end_char) for s in doc.sents)
+        quotes.extend(doc_quotes(doc, offset=seg.start))
         if not seg.heading:
             roles.extend(doc_roles(doc, offset=seg.start))
-            quotes.extend(doc_quotes(doc, offset=seg.start))
             timex.extend(doc_timex(doc, offset=seg.start))
     while order:
         yield finish(order.pop(0))
@@ -247,7 +258,9 @@ MEDIA_NOUNS = frozenset(
 
 def missed_names(doc: Doc) -> Iterator[tuple]:
     """Capitalised names outside every entity that the model missed: a media outlet named
-    after a media noun ("daily Kommersant"), a large known place ("Donetsk")."""
+    after a media noun ("daily Kommersant"), a large known place ("Donetsk"), a name that
+    is the subject of a reporting verb ("Ebeling said": a person, or an organization when
+    it has an organization's word)."""
     from newsdesk import places
 
     covered = {t.i for ent in doc.ents for t in ent}
@@ -267,6 +280,10 @@ def missed_names(doc: Doc) -> Iterator[tuple]:
             yield span, "ORG"
         elif i > span.sent.start and _large_place(span.text, places):
             yield span, "GPE"
+        elif span.root.dep_ == "nsubj" and cue_lemma(span.root.head) and (
+                not places.is_known_place(span.text)):
+            words = {t.lower_ for t in span}
+            yield span, "ORG" if words & ORG_WORDS else "PERSON"
         i = end
 
 

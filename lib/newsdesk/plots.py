@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.axes import Axes
@@ -48,11 +49,28 @@ def plot_mentions_over_time(
         return ax
     for name in counts.columns:
         ax.plot(counts.index, counts[name], marker="o", label=name)
+    if isinstance(counts.index, pd.DatetimeIndex):
+        _date_axis(ax, counts.index)
     ax.set_ylabel(ylabel)
     ax.set_title(title or "Mentions over time")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
     ax.grid(alpha=0.3)
     return ax
+
+
+#: The shortest span a time axis shows (one period alone would get years, a few days hours).
+MIN_DATE_SPAN = pd.Timedelta(days=14)
+
+
+def _date_axis(ax: Axes, dates: pd.DatetimeIndex) -> None:
+    """Date ticks that stay readable for any span of days, weeks, months or years: a few
+    ticks at round dates, labelled concisely ("Mar", "15", the year where it changes)."""
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=7)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    short = MIN_DATE_SPAN - (dates.max() - dates.min())
+    if short > pd.Timedelta(0):  # a few days at least, so ticks stay at whole days
+        ax.set_xlim(dates.min() - short / 2, dates.max() + short / 2)
 
 
 def plot_heatmap(

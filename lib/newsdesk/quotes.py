@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -28,10 +28,21 @@ CUE_VERBS = frozenset("""
 say tell state claim confirm announce report reveal add explain argue warn insist deny
 stress note write reply respond acknowledge admit assert declare describe dismiss call cite
 reaffirm suggest signal threaten predict promise vow tweet post urge allege maintain
+answer ask recall recount remark observe continue conclude concede counter retort boast
+complain joke quip scoff shout yell chant testify caution emphasize emphasise contend
+proclaim pledge muse wonder lament mock charge accuse text email
+""".split())
+#: Verbs of praise, blame and stance: with a named subject they attribute a quotation in
+#: their clause ("X denounced the “Neocons For Hillary” movement"), though they report no
+#: speech by themselves.
+STANCE_VERBS = frozenset("""
+denounce praise criticize criticise slam blast attack condemn defend applaud hail label
+dub brand mock ridicule decry blame accuse support oppose endorse reject question
 """.split())
 _IRREGULAR = {"said": "say", "says": "say", "told": "tell", "wrote": "write",
               "written": "write", "replied": "reply", "replies": "reply", "denied": "deny",
-              "denies": "deny", "implied": "imply"}
+              "denies": "deny", "implied": "imply", "shot": "shoot", "texted": "text",
+              "emailed": "email", "e-mailed": "email"}
 
 
 def _inflections(verb: str) -> set[str]:
@@ -49,6 +60,7 @@ def _inflections(verb: str) -> set[str]:
 
 #: Every form of a cue verb -> its lemma (the model's lemmatizer is not needed for these).
 CUE_FORMS = {form: verb for verb in CUE_VERBS for form in _inflections(verb)} | _IRREGULAR
+STANCE_FORMS = {form: verb for verb in STANCE_VERBS for form in _inflections(verb)}
 
 
 def cue_lemma(token: Token) -> str | None:
@@ -59,6 +71,13 @@ def cue_lemma(token: Token) -> str | None:
     return lemma if lemma in CUE_VERBS else None
 
 
+def stance_lemma(token: Token) -> str | None:
+    """The cue or stance verb a token is a form of (see ``STANCE_VERBS``), or None."""
+    if token.pos_ != "VERB":
+        return None
+    return cue_lemma(token) or STANCE_FORMS.get(token.lower_)
+
+
 #: Cues that report speech only when a named source is their subject ("Putin signaled that
 #: ..." yes, "His involvement signals that ..." no).
 WEAK_CUES = frozenset({"signal", "suggest", "predict"})
@@ -66,12 +85,12 @@ WEAK_CUES = frozenset({"signal", "suggest", "predict"})
 MAX_PRONOUN_REACH = 600
 #: Cues that only report speech when they take a clause ("said that ..."), not an object.
 _CLAUSE_ONLY = frozenset({"describe", "call", "cite", "dismiss", "threaten", "urge", "post"})
+#: Cues of direct quotes only: the clause they take is a question put to someone ("X was
+#: asked whether ..."), not what anyone said.
+_DIRECT_ONLY = frozenset({"ask", "wonder", "muse"})
 _PRONOUNS = frozenset({"he", "she", "i", "we", "they"})
 _SIDE_CLAUSE = frozenset({"even", "while", "though", "although", "despite", "whereas"})
 _SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
-# Opening and closing marks of a direct quote (single quotes are left alone: apostrophes and
-# scare quotes are far more common in news text than single-quoted speech).
-_DIRECT = re.compile(r"“([^“”]+)”|\"([^\"]+)\"")
 QUOTE_COLUMNS = [
     "article_id", "speaker", "speaker_entity_id", "quote", "cue", "kind", "start", "end",
     "speaker_kind", "anonymous", "sentence",
@@ -81,60 +100,399 @@ QUOTE_COLUMNS = [
 @dataclass(frozen=True)
 class RawQuote:
     """A quote as the text gives it (article offsets). ``speaker_type``: name | pronoun |
-    description | none."""
+    description | none. ``speaker_sent``: where the speaker's sentence starts (another
+    sentence than the quote's when the quote inherits its speaker). ``closed``: False for a
+    quote whose paragraph ends before its closing mark (it continues in the next one)."""
 
     start: int
     end: int
-    kind: str  # direct | indirect
+    kind: str  # direct | indirect | lead (a "X said:" that introduces what follows)
     cue: str
     speaker_type: str
     speaker_text: str
     speaker_start: int
     speaker_end: int
     sent_start: int
+    speaker_sent: int = -1
+    closed: bool = True
 
 
 def doc_quotes(doc: Doc, *, offset: int = 0) -> Iterator[RawQuote]:
-    """Direct quotes (in quote marks), reported clauses ("X said that ..."), and
-    "according to X" statements of one parsed paragraph."""
+    """Direct quotes (in quote marks), reported clauses ("X said that ..."), "according to
+    X" statements of one parsed paragraph, and the "X said:" that may introduce the next
+    paragraph (kind ``lead``; see ``inherit_speakers``)."""
     if not doc.has_annotation("DEP"):
         return
-    direct: list[tuple[int, int]] = []
-    for match in _DIRECT.finditer(doc.text):
-        group = 1 if match.group(1) is not None else 2
-        start, end = match.start(group), match.end(group)
-        if not any(c.isalpha() for c in match.group(group)):
-            continue
-        direct.append((start, end))
-        quote = _direct_quote(doc, start, end)
+    spans = quote_spans(doc.text)
+    direct = [(start, end) for start, end, _ in spans]
+    quoted = {t.i for start, end in direct
+              for t in (doc.char_span(start, end, alignment_mode="expand") or ())}
+    for start, end, closed in spans:
+        quote = _direct_quote(doc, start, end, closed=closed, quoted=quoted)
         if quote is not None:
             yield _shift(quote, offset)
     for quote in _reported(doc, direct):
         yield _shift(quote, offset)
+    lead = _lead(doc, direct)
+    if lead is not None:
+        yield _shift(lead, offset)
 
 
 def _shift(q: RawQuote, offset: int) -> RawQuote:
-    return RawQuote(q.start + offset, q.end + offset, q.kind, q.cue, q.speaker_type,
-                    q.speaker_text, q.speaker_start + offset if q.speaker_start >= 0 else -1,
-                    q.speaker_end + offset if q.speaker_end >= 0 else -1,
-                    q.sent_start + offset)
+    return replace(q, start=q.start + offset, end=q.end + offset,
+                   speaker_start=q.speaker_start + offset if q.speaker_start >= 0 else -1,
+                   speaker_end=q.speaker_end + offset if q.speaker_end >= 0 else -1,
+                   sent_start=q.sent_start + offset,
+                   speaker_sent=q.speaker_sent + offset if q.speaker_sent >= 0 else -1)
 
 
-def _direct_quote(doc: Doc, start: int, end: int) -> RawQuote | None:
-    """Attribute the quote marked at [start, end): a cue outside it in the sentences it
-    touches, with its subject; else the cue of the sentence right before or after."""
+# -- quotation marks ----------------------------------------------------------------------------
+#: Marks that only open, only close, or may do either (told apart by what is beside them):
+#: curly and straight double quotes, guillemets, low-9 quotes, and the '' and `` of
+#: newswire archives. Single quotes are left alone: apostrophes and scare quotes are far
+#: more common in news text than single-quoted speech.
+_MARK = re.compile(r"''|``|[“”\"«»„‟]")
+_OPENING = frozenset({"“", "«", "„", "‟", "``"})
+_CLOSING = frozenset({"”", "»"})
+
+
+def quote_spans(text: str) -> list[tuple[int, int, bool]]:
+    """The quoted passages of a paragraph: (start, end, closed) inside the marks. Marks pair
+    whatever their style ("“...," he said. "..."”); a passage still open when the paragraph
+    ends runs to its end, ``closed`` False (the next paragraph goes on with it)."""
+    spans: list[tuple[int, int, bool]] = []
+    opened: int | None = None
+    for match in _MARK.finditer(text):
+        mark, at, after = match.group(), match.start(), match.end()
+        role = _role(text, mark, at, after)
+        if opened is None:
+            if role != "close":
+                opened = after
+            continue
+        if role == "open" and mark in _OPENING:
+            if _flank(text, at, after) != "close":  # an opener inside: the last one was stray
+                opened = after
+                continue
+        if role == "open" and at > opened and not text[opened:at].strip():
+            continue
+        spans.append((opened, at, True))
+        opened = None
+    if opened is not None and text[opened:].strip():
+        spans.append((opened, len(text.rstrip()), False))
+    return [(s, e, closed) for s, e, closed in (_trim_span(text, *span) for span in spans)
+            if e > s and any(c.isalpha() for c in text[s:e])]
+
+
+def _role(text: str, mark: str, at: int, after: int) -> str:
+    """Whether a mark opens, closes, or may do either ("either")."""
+    if mark in _OPENING:
+        return "open"
+    if mark in _CLOSING:
+        return "close"
+    return _flank(text, at, after)
+
+
+def _flank(text: str, at: int, after: int) -> str:
+    """What the characters beside a mark say it does: open ("“word"), close ("word,”") or
+    either."""
+    before = text[at - 1] if at else " "
+    nxt = text[after] if after < len(text) else " "
+    left = not nxt.isspace() and (before.isspace() or before in "([{—–-/:")
+    right = not before.isspace() and (nxt.isspace() or not nxt.isalnum())
+    if left and not right:
+        return "open"
+    if right and not left:
+        return "close"
+    return "either"
+
+
+def _trim_span(text: str, start: int, end: int, closed: bool) -> tuple[int, int, bool]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end, closed
+
+
+# -- who said a direct quote --------------------------------------------------------------------
+def _direct_quote(doc: Doc, start: int, end: int, *, closed: bool = True,
+                  quoted: set[int] | None = None) -> RawQuote | None:
+    """Attribute the quote marked at [start, end), by sieves, most certain first: a speaker
+    and a cue right beside the quote ("“...,” Trump said", "said Mr. Kelly, a retired
+    astronaut,", "Pence replied, “...”"); a cue outside it in the sentences it touches,
+    with its subject (never a word of the quote); a verb of praise or blame with a named
+    subject in its clause. Cues and speakers are never words of a quote (``quoted``: the
+    tokens of every quote of the paragraph). Else no speaker here (``inherit_speakers`` may
+    find one)."""
     inside = doc.char_span(start, end, alignment_mode="expand")
     if inside is None:
         return None
     first = inside[0].sent
     last = inside[-1].sent
-    spans = [first] if first == last else [first, last]
-    covered = set(range(inside.start, inside.end))
-    for sent in spans:
-        cue = _cue_outside(sent, covered)
+    covered = set(range(inside.start, inside.end)) | (quoted or set())  # any quote's words
+    adjacent = _beside(doc, inside, covered)
+    if adjacent is not None:
+        cue, speaker = adjacent
+        return _with_speaker(doc, start, end, cue, speaker, first, closed=closed)
+    for sent in [first] if first == last else [first, last]:
+        cue = _cue_for(sent, inside, covered)
         if cue is not None:
-            return _quote(doc, start, end, "direct", cue, sent)
-    return RawQuote(start, end, "direct", "", "none", "", -1, -1, first.start_char)
+            quote = _quote(doc, start, end, "direct", cue, sent, covered=covered)
+            return replace(quote, closed=closed)
+    stance = _stance_subject(inside, covered)
+    if stance is not None:
+        return _with_speaker(doc, start, end, *stance, first, closed=closed)
+    return RawQuote(start, end, "direct", "", "none", "", -1, -1, first.start_char,
+                    closed=closed)
+
+
+def _with_speaker(doc: Doc, start: int, end: int, cue: Token, speaker: Token, sent: Span,
+                  *, closed: bool) -> RawQuote:
+    kind, text, s_start, s_end = _speaker_phrase(speaker)
+    return RawQuote(start, end, "direct", stance_lemma(cue) or "", kind, text, s_start, s_end,
+                    sent.start_char, speaker.sent.start_char, closed)
+
+
+#: Tokens that may stand between a quote and its attribution, or inside one: punctuation,
+#: adverbs and particles ("Trump said Friday", "he later added", "said, simply,").
+_GLUE_POS = frozenset({"PUNCT", "ADV", "PART", "AUX"})
+
+
+def _beside(doc: Doc, inside: Span, covered: set[int]) -> tuple[Token, Token] | None:
+    """(cue, speaker) right after the quote ("...,” X said", "...,” said X") or right
+    before it ("X said, “...", "X said:")."""
+    i = inside.end
+    while i < len(doc) and doc[i].is_punct and i - inside.end < 3:
+        i += 1
+    after = _speaker_then_cue(doc, i, covered) or _cue_then_speaker(doc, i, covered)
+    if after is not None and not _introduces_next(doc, after[0], inside):
+        return after
+    j = inside.start - 1
+    while j >= 0 and doc[j].is_punct and inside.start - j <= 3:
+        j -= 1
+    if j < 0 or (j + 1 < inside.start and doc[j + 1].text not in (",", ":", "—", "-", "–")
+                 and not doc[j + 1].is_quote):
+        return None
+    k = j
+    while k >= 0 and doc[k].pos_ in ("ADV", "PART") and j - k < 3:
+        k -= 1
+    if k >= 0 and (cue := doc[k]) and cue_lemma(cue) and cue.i not in covered:
+        subject = _subject_of(cue)
+        if subject is not None and subject.i not in covered:
+            return cue, subject
+    return None
+
+
+def _introduces_next(doc: Doc, cue: Token, inside: Span) -> bool:
+    """A cue after a finished quote that opens the next one instead ("...?” Mills then
+    writes back, “You look cute.”"): followed by a comma or colon and a quote mark, while
+    the quote before it ended its sentence."""
+    k = cue.i + 1
+    while k < len(doc) and doc[k].pos_ in ("ADV", "PART", "ADP") and k - cue.i < 3:
+        k += 1
+    ends = doc.text[inside.start_char : inside.end_char].rstrip()[-1:] in (".", "?", "!")
+    return ends and k + 1 < len(doc) and doc[k].text in (",", ":") and doc[k + 1].is_quote
+
+
+def _speaker_then_cue(doc: Doc, i: int, covered: set[int]) -> tuple[Token, Token] | None:
+    """"X said" starting at token ``i``: a name, pronoun or short noun phrase, then (after
+    adverbs, or an appositive between commas: "X, a former aide, said") a cue verb."""
+    if i >= len(doc) or i in covered:
+        return None
+    phrase = _phrase_at(doc, i)
+    if phrase is None:
+        return None
+    k = phrase.end
+    if k < len(doc) and doc[k].text == ",":  # ", President Obama's former chief of staff,"
+        close = next((t.i for t in doc[k + 1 : k + 16] if t.text == ","), None)
+        if close is not None and not any(t.i in covered for t in doc[k:close]):
+            k = close + 1
+    while k < len(doc) and doc[k].pos_ in _GLUE_POS and k - phrase.end < 3 and (
+            not doc[k].is_punct):
+        k += 1
+    if k < len(doc) and cue_lemma(doc[k]) and k not in covered:
+        return doc[k], phrase.root
+    return None
+
+
+def _cue_then_speaker(doc: Doc, i: int, covered: set[int]) -> tuple[Token, Token] | None:
+    """"said X" starting at token ``i``: a cue verb, then (after adverbs) a speaker."""
+    k = i
+    while k < len(doc) and doc[k].pos_ in ("ADV", "PART") and k - i < 2:
+        k += 1
+    if k >= len(doc) or k in covered or not cue_lemma(doc[k]) or doc[k].tag_ == "VBG":
+        return None  # "..., telling reporters": whom, not who
+    m = k + 1
+    while m < len(doc) and doc[m].pos_ in ("ADV", "PART") and m - k < 3:
+        m += 1
+    phrase = _phrase_at(doc, m) if m < len(doc) else None
+    if phrase is None or phrase.root.dep_ in ("dobj", "dative", "pobj", "attr", "iobj"):
+        return None
+    return doc[k], phrase.root
+
+
+def _phrase_at(doc: Doc, i: int) -> Span | None:
+    """The speaker phrase that starts at token ``i``: a named entity, a pronoun, or a noun
+    phrase (its own, not one running into the next clause)."""
+    token = doc[i]
+    if token.pos_ == "PRON" and token.lower_ in _PRONOUNS:
+        return doc[i : i + 1]
+    for ent in doc.ents:
+        if ent.start <= i < ent.end and ent.label_ in ("PERSON", "ORG", "NORP", "GPE"):
+            if ent.end < len(doc) and doc[ent.end].tag_ == "POS":
+                break  # "Florida's Rick Wilson": the phrase is the noun after it
+            return doc[i : ent.end] if ent.start == i or i == ent.start + 1 else None
+    for chunk in doc.noun_chunks:
+        if chunk.start == i or (chunk.start < i < chunk.end and token.pos_ == "PROPN"):
+            return chunk if chunk.end - i <= 6 else None
+    if token.pos_ == "PROPN":
+        return doc[i : i + 1]
+    return None
+
+
+def _stance_subject(inside: Span, covered: set[int]) -> tuple[Token, Token] | None:
+    """(verb, named subject) of the clause the quote stands in, when that verb reports or
+    takes a stance ("X denounced the “...” movement", "Y praised Cruz for “...”")."""
+    token = inside.root
+    for _ in range(6):
+        if token.head is token:
+            break
+        token = token.head
+        if token.i in covered:
+            continue
+        if stance_lemma(token):
+            subject = _subject_of(token)
+            if subject is not None and subject.i not in covered and subject.ent_type_ in (
+                    "PERSON", "ORG", "NORP", "GPE"):
+                return token, subject
+            return None
+    return None
+
+
+def _lead(doc: Doc, direct: list[tuple[int, int]]) -> RawQuote | None:
+    """A paragraph that ends with a cue and a colon ("Trump tweeted:"), quoting nothing
+    after it: what follows in the next paragraph is that speaker's."""
+    text = doc.text.rstrip()
+    if not text.endswith(":") or any(e >= len(text) - 2 for _, e in direct):
+        return None
+    sent = doc[-1].sent
+    cue = _cue_outside(sent, set())
+    if cue is None:
+        return None
+    subject = _subject_of(cue)
+    if subject is None:
+        return None
+    kind, name, s_start, s_end = _speaker_phrase(subject)
+    return RawQuote(len(text), len(text), "lead", cue_lemma(cue) or "", kind, name, s_start,
+                    s_end, sent.start_char, sent.start_char)
+
+
+# -- a quote's parts and continuations ----------------------------------------------------------
+#: Words between a quote and the next that still make them one utterance when the first
+#: one's attribution stands between them ("“...,” Trump said. “...”").
+MAX_GAP_WORDS = 25
+#: Words of a link between two quotes of one sentence ("“...,” adding, “...”", "and").
+MAX_LINK_WORDS = 3
+#: A quote nobody is found to say with fewer words than this and no sentence in it is a
+#: scare quote, a title or a nickname ("the so-called “deal”"): left out.
+MIN_UNATTRIBUTED_WORDS = 4
+_MARKS_ONLY = re.compile(r"^[\s\"“”„‟«»'`’‘.,;:!?—–-]*$")
+#: A sentence's end inside the text between two quotes.
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”'’»]*\s+")
+
+
+def inherit_speakers(quotes: list[RawQuote], text: str, *,
+                     headings: frozenset[int] = frozenset()) -> list[RawQuote]:
+    """An article's quotes with the speakers of their parts and continuations filled in:
+    a quote without a speaker takes the speaker of the quote before it when the two are one
+    utterance — split around the attribution, the next paragraph of an unclosed quote, or
+    nothing but quote marks between them — else of a "X said:" that introduces it, else of
+    the quote after it with nothing between them, else of a quote elsewhere in the article
+    with the same words (a headline or lead quoting the body). Then left out: quotes in
+    headings (``headings``: their start offsets) but those with a speaker (reported ones:
+    a named one), short quotes that nobody is found to say (scare quotes, titles,
+    nicknames), the leads."""
+    leads = [q for q in quotes if q.kind == "lead"]
+    direct = sorted((q for q in quotes if q.kind == "direct"), key=lambda q: q.start)
+    for i, q in enumerate(direct):
+        if q.speaker_type != "none":
+            continue
+        source = (_same_utterance(direct[i - 1], q, text, before=True) if i else None) or (
+            _lead_for(leads, q, text)) or (
+            _same_utterance(direct[i + 1], q, text, before=False) if i + 1 < len(direct)
+            else None) or _same_words(direct, q, text)
+        if source is not None:
+            direct[i] = replace(q, cue=source.cue, speaker_type=source.speaker_type,
+                                speaker_text=source.speaker_text,
+                                speaker_start=source.speaker_start,
+                                speaker_end=source.speaker_end,
+                                speaker_sent=source.speaker_sent if source.speaker_sent >= 0
+                                else source.sent_start)
+    kept = [q for q in direct if q.speaker_type != "none" or (
+        q.start not in headings and _is_statement(text[q.start : q.end]))]
+    kept += [q for q in quotes if q.kind == "indirect" and (
+        q.start not in headings or q.speaker_type == "name")]
+    return sorted(kept, key=lambda q: q.start)
+
+
+def _same_utterance(other: RawQuote, q: RawQuote, text: str, *,
+                    before: bool) -> RawQuote | None:
+    if other.speaker_type == "none":
+        return None
+    gap_start, gap_end = (other.end, q.start) if before else (q.end, other.start)
+    gap = text[gap_start:gap_end]
+    if "\n" not in gap and (_MARKS_ONLY.match(gap) or (
+            before and len(re.findall(r"\w+", gap)) <= MAX_LINK_WORDS
+            and not _SENTENCE_END.search(gap))):
+        return other  # “...” “...”, “...,” adding, “...”: nothing or a link between them
+    if before and not other.closed and not gap.strip(" \t\r\n\"“„‟«'`"):
+        return other  # the next paragraph of a quote left open
+    attributed_between = gap_start <= other.speaker_start and other.speaker_end <= gap_end
+    if before and attributed_between and len(gap.split()) <= MAX_GAP_WORDS and (
+            _MARKS_ONLY.match(_SENTENCE_END.split(gap)[-1])):
+        return other  # “...,” X said. “...”: only the attribution between them
+    return None
+
+
+def _lead_for(leads: list[RawQuote], q: RawQuote, text: str) -> RawQuote | None:
+    for lead in leads:
+        if lead.speaker_type != "none" and lead.start <= q.start and _MARKS_ONLY.match(
+                text[lead.start : q.start]):
+            return lead
+    return None
+
+
+def _same_words(direct: list[RawQuote], q: RawQuote, text: str) -> RawQuote | None:
+    words = _words(text[q.start : q.end])
+    if len(words.split()) < MIN_UNATTRIBUTED_WORDS - 1:
+        return None
+    for other in direct:
+        if other is not q and other.speaker_type != "none":
+            theirs = _words(text[other.start : other.end])
+            if words in theirs or theirs in words:
+                return other
+    return None
+
+
+def _words(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
+def _is_statement(quote: str) -> bool:
+    """Long enough, or holding a sentence, to be something somebody said."""
+    return len(quote.split()) >= MIN_UNATTRIBUTED_WORDS or bool(re.search(r"[.!?]", quote))
+
+
+def _cue_for(sent: Span, inside: Span, covered: set[int]) -> Token | None:
+    """The cue of a quote in a sentence: one it stands under ("Ryan saying he was “very
+    encouraged” and Trump calling it a “great meeting”"), else the nearest outside it."""
+    cues = [t for t in sent if t.i not in covered and cue_lemma(t)]
+    if not cues:
+        return None
+    above = [t for t in inside.root.ancestors if t in cues]
+    if above:
+        return above[0]
+    return min(cues, key=lambda t: min(abs(t.i - inside.start), abs(t.i - inside.end)))
 
 
 def _cue_outside(sent: Span, covered: set[int]) -> Token | None:
@@ -155,7 +513,7 @@ def _reported(doc: Doc, direct: list[tuple[int, int]]) -> Iterator[RawQuote]:
             clause = _complement(token)
             if clause is not None and not _inside_direct(clause, direct):
                 start, end = _trim(clause)
-                if end - start >= 12:
+                if len(doc.text[start:end].split()) >= MIN_REPORTED_WORDS:
                     yield _quote(doc, start, end, "indirect", token, token.sent)
         elif lower == "according" and i + 1 < len(words) and words[i + 1] == "to":
             quote = _according_to(doc, doc[i])
@@ -163,14 +521,29 @@ def _reported(doc: Doc, direct: list[tuple[int, int]]) -> Iterator[RawQuote]:
                 yield quote
 
 
+#: Words a reported clause has at the least ("said he would").
+MIN_REPORTED_WORDS = 2
+#: Cues whose object, when it is not a clause, is still what was reported ("announced new
+#: measures that ...", "reported raising $9 million").
+_OBJECT_CUES = frozenset({"announce", "report", "reveal", "confirm", "deny", "acknowledge",
+                          "admit", "note", "recall", "post", "tweet", "predict", "promise",
+                          "pledge", "claim", "allege", "cite"})
+
+
 def _complement(verb: Token) -> Span | None:
-    """The clause a cue reports: its ccomp, or a "that" clause on its object ("confirmed
-    reports that ..."), or its xcomp in the passive ("was reported to have ...")."""
-    if cue_lemma(verb) in _CLAUSE_ONLY and not any(c.dep_ == "ccomp" for c in verb.children):
+    """The clause a cue reports: its ccomp (the one after it, where there are two), or a
+    "that" clause on its object ("confirmed reports that ..."), or its xcomp in the passive
+    ("was reported to have ..."); for a parenthetical cue ("The plan, an inside source
+    said, is to ..."), the clause it stands in; for some cues (``_OBJECT_CUES``) their
+    object."""
+    lemma = cue_lemma(verb)
+    if lemma in _DIRECT_ONLY or (lemma in _CLAUSE_ONLY and not any(
+            c.dep_ == "ccomp" for c in verb.children)):
         return None
-    for child in verb.children:
-        if child.dep_ == "ccomp":
-            return _subtree(child)
+    clauses = [c for c in verb.children if c.dep_ == "ccomp"]
+    if clauses:
+        after = [c for c in clauses if c.i > verb.i]
+        return _subtree(max(after or clauses, key=lambda c: len(list(c.subtree))))
     for child in verb.children:
         if child.dep_ in ("dobj", "obj"):
             for grand in child.children:
@@ -180,6 +553,15 @@ def _complement(verb: Token) -> Span | None:
     if verb.tag_ == "VBN" and any(c.dep_ == "auxpass" for c in verb.children):
         for child in verb.children:
             if child.dep_ == "xcomp":
+                return _subtree(child)
+    if verb.head.pos_ in ("VERB", "AUX") and (verb.dep_ == "parataxis" or (
+            verb.dep_ == "advcl" and any(c.dep_ == "nsubj" for c in verb.children)
+            and not any(c.dep_ == "mark" for c in verb.children))):
+        return verb.sent  # "X, the former executive told The Post, would lead ..."
+    if lemma in _OBJECT_CUES:
+        for child in verb.children:
+            words = [t for t in child.subtree if t.is_alpha]
+            if child.dep_ in ("dobj", "obj", "xcomp") and len(words) >= 4:
                 return _subtree(child)
     return None
 
@@ -245,7 +627,10 @@ def _according_to(doc: Doc, according: Token) -> RawQuote | None:
                     s_end, sent.start_char)
 
 
-def _quote(doc: Doc, start: int, end: int, kind: str, cue: Token, sent: Span) -> RawQuote:
+def _quote(doc: Doc, start: int, end: int, kind: str, cue: Token, sent: Span, *,
+           covered: set[int] = frozenset()) -> RawQuote:
+    """A quote of ``cue``: its subject (or agent) is the speaker, unless it lies inside the
+    quote (``covered``), where it is the quote's own words."""
     passive = any(c.dep_ in ("auxpass", "nsubjpass") for c in cue.children)
     subject = None if passive else _subject_of(cue)
     if subject is None:
@@ -255,12 +640,24 @@ def _quote(doc: Doc, start: int, end: int, kind: str, cue: Token, sent: Span) ->
         elif passive:
             return RawQuote(start, end, kind, cue_lemma(cue) or "", "description",
                             f"unattributed ({cue.text})", -1, -1, sent.start_char)
-    if subject is None:
+    if subject is None and not passive:
+        subject = _name_before(cue, covered)
+    if subject is None or subject.i in covered:
         return RawQuote(start, end, kind, cue_lemma(cue) or "", "none", "", -1, -1,
                         sent.start_char)
     speaker_type, text, s_start, s_end = _speaker_phrase(subject)
     return RawQuote(start, end, kind, cue_lemma(cue) or "", speaker_type, text, s_start, s_end,
-                    sent.start_char)
+                    sent.start_char, subject.sent.start_char)
+
+
+def _name_before(cue: Token, covered: set[int]) -> Token | None:
+    """The person or organization named just before a cue the parse gave no subject
+    ("Sen. Elizabeth Warren (D-MA) said ..."): the last name within eight words of it."""
+    for ent in reversed(cue.sent.ents):
+        if ent.end <= cue.i and cue.i - ent.end <= 8 and ent.label_ in ("PERSON", "ORG") and (
+                not any(t.i in covered for t in ent)):
+            return ent.root
+    return None
 
 
 def _subject_of(verb: Token) -> Token | None:
@@ -273,6 +670,10 @@ def _subject_of(verb: Token) -> Token | None:
                 return child
             if child.dep_ == "nsubjpass":
                 return None
+        if token.dep_ == "xcomp":  # "That prompted Rubio to call ...": the object acts
+            controller = next((c for c in token.head.children if c.dep_ == "dobj"), None)
+            if controller is not None:
+                return controller
         if token.dep_ in ("conj", "advcl", "xcomp", "ccomp", "acl", "pcomp") and (
                 token.head is not token):
             token = token.head
@@ -366,6 +767,9 @@ def _resolve_speaker(q, mentions: list[_Mention]) -> tuple[str | None, str | Non
         if hit:
             names = list(dict.fromkeys(m.name for m in hit))
             return " and ".join(names), hit[0].entity_id, hit[0].kind
+        known = _known_name(q.speaker_text, mentions)
+        if known is not None:
+            return known.name, known.entity_id, known.kind
         return q.speaker_text or None, None, "description"
     if q.speaker_type == "pronoun":
         if q.speaker_text.lower() in ("he", "she"):
@@ -374,11 +778,39 @@ def _resolve_speaker(q, mentions: list[_Mention]) -> tuple[str | None, str | Non
                 return person.name, person.entity_id, "person"
         return q.speaker_text, None, "unresolved"
     if q.speaker_type == "description":
-        named = _named_in_description(q, mentions)
+        named = _named_in_description(q, mentions) or _known_name(q.speaker_text, mentions)
         if named is not None:
             return named.name, named.entity_id, named.kind
         return q.speaker_text, None, "description"
     return None, None, "unknown"
+
+
+_NAME_WORD = re.compile(r"[A-Z][\w'’.-]*")
+
+
+def _known_name(phrase: str, mentions: list[_Mention]) -> _Mention | None:
+    """The person or organization of the article that a speaker phrase names although the
+    model tagged no name there ("Gorka said", "Mr. Farage said"): a phrase of capitalised
+    words whose last one ends the name of exactly one of them (the most mentioned if it
+    ends several, when it is named at least twice as often as the next)."""
+    words = [w.rstrip(".,") for w in (phrase or "").replace("’", "'").split()]
+    while words and words[0].lower().rstrip(".") in _HONORIFICS:
+        words.pop(0)
+    if not words or len(words) > 3 or not all(_NAME_WORD.fullmatch(w) for w in words):
+        return None
+    last = re.sub(r"'s?$", "", words[-1]).lower()
+    counts: dict[str, list[_Mention]] = {}
+    for m in mentions:
+        if m.kind in ("person", "organization") and m.name.lower().split()[-1:] == [last]:
+            counts.setdefault(m.entity_id, []).append(m)
+    ranked = sorted(counts.values(), key=len, reverse=True)
+    if not ranked or (len(ranked) > 1 and len(ranked[0]) < 2 * len(ranked[1])):
+        return None
+    return ranked[0][0]
+
+
+_HONORIFICS = frozenset({"mr", "mrs", "ms", "miss", "dr", "sen", "rep", "gov", "gen", "prof",
+                         "president", "senator", "governor", "secretary", "former", "the"})
 
 
 def _named_in_description(q, mentions: list[_Mention]) -> _Mention | None:
@@ -397,20 +829,30 @@ def _named_in_description(q, mentions: list[_Mention]) -> _Mention | None:
     return at_head[0] if at_head else None
 
 
+def _speaker_sent(q) -> int:
+    """Where the speaker's sentence starts: the quote's own, unless it inherited its
+    speaker from another sentence."""
+    value = getattr(q, "speaker_sent", None)
+    return int(value) if value is not None and not pd.isna(value) and value >= 0 else int(
+        q.sent_start)
+
+
 def _antecedent(mentions: list[_Mention], q) -> _Mention | None:
     """The person a "he"/"she" refers to, or None when the text leaves doubt.
 
-    Candidates are the persons before the pronoun in its own sentence; when there are none,
+    Candidates are the persons before the pronoun in its own sentence (the speaker's, see
+    ``_speaker_sent``); when there are none,
     those of the previous sentence. One person: that one. Several in the own sentence: no
     answer (a parse cannot be trusted to pick). Several in the previous sentence: the one that
     is its subject (or the subject's possessor), if exactly one is.
     """
+    sent_start = _speaker_sent(q)
     persons = [m for m in mentions if m.kind == "person" and m.end <= q.speaker_start]
-    same = [m for m in persons if m.sent_start == q.sent_start]
+    same = [m for m in persons if m.sent_start == sent_start]
     if same:
         return same[-1] if len({m.entity_id for m in same}) == 1 else None
     earlier = [m for m in persons
-               if q.sent_start - MAX_PRONOUN_REACH <= m.sent_start < q.sent_start]
+               if sent_start - MAX_PRONOUN_REACH <= m.sent_start < sent_start]
     if not earlier:
         return None
     last = max(m.sent_start for m in earlier)

@@ -475,7 +475,11 @@ class Kernel:
     async def _start(self) -> None:
         from jupyter_client.manager import AsyncKernelManager
 
-        km = AsyncKernelManager(kernel_name=self.kernel_name)
+        from newsdesk.kernels import kernel_spec_manager
+
+        # The notebooks' kernel, "newsdesk", is this Python whether or not it is installed.
+        km = AsyncKernelManager(kernel_name=self.kernel_name,
+                                kernel_spec_manager=kernel_spec_manager())
         await km.start_kernel(cwd=str(self.cwd), extra_arguments=[
             "--IPKernelApp.log_level=CRITICAL", "--HistoryManager.hist_file=:memory:"])
         kc = km.client()

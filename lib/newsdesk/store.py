@@ -44,7 +44,7 @@ CREATE TABLE IF NOT EXISTS raw_timex (
 CREATE TABLE IF NOT EXISTS raw_quotes (
     article_id VARCHAR, start INTEGER, "end" INTEGER, kind VARCHAR, cue VARCHAR,
     speaker_type VARCHAR, speaker_text VARCHAR, speaker_start INTEGER, speaker_end INTEGER,
-    sent_start INTEGER, quote VARCHAR, sentence VARCHAR
+    sent_start INTEGER, quote VARCHAR, sentence VARCHAR, speaker_sent INTEGER
 );
 CREATE TABLE IF NOT EXISTS raw_roles (
     article_id VARCHAR, start INTEGER, "end" INTEGER, role VARCHAR, role_start INTEGER,
@@ -91,10 +91,12 @@ CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 """
 #: Columns added after the first release: added to older stores when they are opened to write.
 #: minhash: the MinHash signature of the cleaned body's word 5-grams (near-duplicates);
-#: duplicate_of: the article this one copies (status duplicate or near_duplicate).
+#: duplicate_of: the article this one copies (status duplicate or near_duplicate);
+#: speaker_sent: where a quote's speaker's sentence starts (another one when inherited).
 MIGRATIONS = (
     "ALTER TABLE articles ADD COLUMN IF NOT EXISTS minhash BIGINT[]",
     "ALTER TABLE articles ADD COLUMN IF NOT EXISTS duplicate_of VARCHAR",
+    "ALTER TABLE raw_quotes ADD COLUMN IF NOT EXISTS speaker_sent INTEGER",
 )
 PER_ARTICLE_TABLES = (
     "raw_mentions", "raw_roles", "raw_quotes", "raw_timex", "sentences", "removed",
@@ -106,7 +108,7 @@ PER_ARTICLE_COLUMNS: dict[str, list[str]] = {
     "raw_roles": ["article_id", "start", "end", "role", "role_start", "role_end", "source"],
     "raw_quotes": ["article_id", "start", "end", "kind", "cue", "speaker_type",
                    "speaker_text", "speaker_start", "speaker_end", "sent_start", "quote",
-                   "sentence"],
+                   "sentence", "speaker_sent"],
     "raw_timex": ["article_id", "start", "end", "text", "label", "sentence"],
     "sentences": ["article_id", "start", "end"],
     "removed": ["article_id", "start", "end", "text", "reason"],

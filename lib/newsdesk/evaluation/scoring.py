@@ -105,7 +105,8 @@ def is_speech_cue(cue: str) -> bool:
 
 
 _PRONOUNS = frozenset("""
-i me we us you he him she her they them it this that who which one someone somebody
+i me we us you he him she her they them it this that who which one someone somebody some
+many others several both all most few
 """.split())
 _DETERMINERS = frozenset({"the", "a", "an", "his", "her", "their", "its", "our", "my"})
 _SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
@@ -119,7 +120,7 @@ justice general chairman chairwoman speaker leader former vice candidate nominee
 
 def fold(text: str) -> str:
     text = unicodedata.normalize("NFKD", text.replace("’", "'")).encode("ascii", "ignore")
-    return re.sub(r"\s+", " ", re.sub(r"[^\w' ]", " ", text.decode().lower())).strip()
+    return re.sub(r"\s+", " ", re.sub(r"[^\w'\- ]", " ", text.decode().lower())).strip()
 
 
 def _runs(text: str) -> list[list[str]]:
@@ -162,7 +163,9 @@ def is_named_source(source: str) -> bool:
 def names_source(name: str | None, source: str) -> bool:
     """Whether an entity name names the annotated source: the entity's last word is the last
     word of a capitalised run of the source, and where both give more than one word, the
-    first words agree (an initial agrees with its word)."""
+    entity's first word is one of the run's (titles such as "Rear Admiral" stand before
+    it; an initial agrees with its word); or the source is the entity's first name alone
+    ("Donald")."""
     if not name:
         return False
     entity = [w for w in fold(name).replace("'", "").split()
@@ -171,8 +174,11 @@ def names_source(name: str | None, source: str) -> bool:
         return False
     for run in _runs(source):
         if run[-1] != entity[-1]:
+            if len(run) == 1 and len(entity) > 1 and run[0] == entity[0]:
+                return True
             continue
-        if len(run) > 1 and len(entity) > 1 and not _same_first(run[0], entity[0]):
+        if len(run) > 1 and len(entity) > 1 and not any(
+                _same_first(word, entity[0]) for word in run[:-1]):
             continue
         return True
     return False

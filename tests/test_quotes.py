@@ -1,0 +1,90 @@
+"""Who said what: quote marks, attribution sieves and the speakers of split and continued
+quotes, on the real pipeline (``nlp`` fixture) and as pure functions."""
+
+from __future__ import annotations
+
+import pytest
+
+from newsdesk.clean import clean_text
+from newsdesk.nlp import Task, annotate
+from newsdesk.quotes import RawQuote, inherit_speakers, quote_spans
+
+
+def _quotes(nlp, text: str) -> list[tuple[str, str, str]]:
+    """(quote text, speaker type, speaker text) of every quote the pipeline finds."""
+    (found,) = annotate([Task("a", text, clean_text(text).segments)], nlp=nlp)
+    return [(text[q.start:q.end], q.speaker_type, q.speaker_text) for q in found.quotes]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("He said “yes” and left.", ["yes"]),
+    ('“A,” he said. "B," she said.', ["A,", "B,"]),
+    ('“Mixed marks," Obama said. "Second part.”', ["Mixed marks,", "Second part."]),
+    ("''Wire style,'' said Smith.", ["Wire style,"]),
+    ("“Unclosed until the end of the paragraph", ["Unclosed until the end of the paragraph"]),
+    ('Figures "1990" and "12 3" hold no words.', []),
+])
+def test_quotes_marks_pair_whatever_their_style(text, expected):
+    assert [text[s:e] for s, e, _ in quote_spans(text)] == expected
+
+
+def test_quotes_unclosed_quote_is_marked_open():
+    (span,) = quote_spans("“It goes on in the next paragraph.")
+    assert span[2] is False
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("text", "speakers"), [
+    # a quote split around its cue: both parts are the speaker's
+    ("“Go register,” Trump said. “Make sure you go out and vote.”", ["Trump", "Trump"]),
+    # a long appositive after the cue
+    ("“We will win,” said Mr. Kelly, a retired astronaut, “and soon.”", ["Kelly", "Kelly"]),
+    # the cue before the quote
+    ("Pence replied, “These are two men building a relationship.”", ["Pence"]),
+    # newswire '' marks
+    ("''Donald put Freddy down quite a bit,'' said Annamaria Schifano.",
+     ["Annamaria Schifano"]),
+    # the speaker introduced in the paragraph before, ending in a colon
+    ("Smith wrote on Twitter:\n\n“The plan is a disaster for the country.”", ["Smith"]),
+    # a quote over two paragraphs, opened on each, closed on the last
+    ("“The first paragraph of what she said goes here,” Jones said. “And it goes on.\n\n"
+     "“The second paragraph ends it.”", ["Jones", "Jones", "Jones"]),
+    # a subject inside the first quote is never the speaker of the second
+    ('"If she picks the judges, nothing you can do," Trump said before adding: '
+     '"Though maybe there is."', ["Trump", "Trump"]),
+    # a verb of stance with a named subject
+    ("Bolton and Gorka denounced the “Neocons For Hillary” movement.", ["Bolton and Gorka"]),
+])
+def test_quotes_speakers_follow_the_structure(nlp, text, speakers):
+    assert [speaker for _, _, speaker in _quotes(nlp, text)] == speakers
+
+
+@pytest.mark.slow
+def test_quotes_scare_quotes_stay_out(nlp):
+    text = "He attended the so-called “deal” meeting and watched “The Apprentice” twice."
+    assert _quotes(nlp, text) == []
+
+
+@pytest.mark.slow
+def test_quotes_headline_quote_takes_the_speaker_of_the_body(nlp):
+    text = ("Smith Says “We Will Rebuild The Bridge”\n\n"
+            "The mayor spoke on Monday. “We will rebuild the bridge,” Smith said.")
+    found = _quotes(nlp, text)
+    assert [(q, s) for q, _, s in found] == [("We Will Rebuild The Bridge", "Smith"),
+                                             ("We will rebuild the bridge,", "Smith")]
+
+
+def _raw(start: int, end: int, speaker: str = "", *, at: int = -1,
+         closed: bool = True, kind: str = "direct") -> RawQuote:
+    return RawQuote(start, end, kind, "say" if speaker else "",
+                    "name" if speaker else "none", speaker, at, at + len(speaker) if speaker
+                    else -1, 0, 0 if speaker else -1, closed)
+
+
+def test_quotes_inherit_only_across_one_utterance():
+    text = "“A b c,” X said. “D e f.” Then other news came. “G h i j.”"
+    first = _raw(1, 6, "X", at=9)
+    second = _raw(18, 24)
+    third = _raw(text.index("G"), text.index("j") + 1)
+    out = inherit_speakers([first, second, third], text)
+    assert [q.speaker_text for q in out] == ["X", "X", ""]
