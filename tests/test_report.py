@@ -226,7 +226,12 @@ def test_report_runs_project_notebooks_in_this_python(tmp_path, monkeypatch):
     nbformat.write(nb, tmp_path / "probe.ipynb")
     run_dir = tmp_path / "run"
     run_dir.mkdir()
-    error = render_page(Page("probe", str(tmp_path / "probe.ipynb"), "probe"), run_dir)
+    renderer = Renderer(run_dir, keep_notebooks=True)
+    try:
+        error = render_page(Page("probe", str(tmp_path / "probe.ipynb"), "probe"), run_dir,
+                            renderer=renderer)
+    finally:
+        renderer.close()
     assert error is None
     out = nbformat.read(run_dir / "probe.ipynb", as_version=4)
     printed = "".join(o.get("text", "") for c in out.cells for o in c.get("outputs", []))

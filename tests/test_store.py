@@ -54,7 +54,7 @@ def record(article_id: str, *, content_hash: str = "h1", fp: str = "fp1",
                              columns=SENTENCE_COLUMNS)
     removed = pd.DataFrame([(article_id, 0, 3, "Put", "test reason")], columns=REMOVED_COLUMNS)
     quotes = pd.DataFrame([(article_id, 0, 5, "direct", "say", "name", "Putin", 0, 5, 0, "Putin",
-                            TEXT[:28], )], columns=QUOTE_COLUMNS)
+                            TEXT[:28], 0)], columns=QUOTE_COLUMNS)
     timex = pd.DataFrame(columns=["article_id", "start", "end", "text", "label", "sentence"])
     return ArticleRecord(row=row, raw_mentions=raw, raw_roles=roles, raw_quotes=quotes,
                          raw_timex=timex, sentences=sentences, removed=removed)
