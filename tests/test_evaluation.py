@@ -150,3 +150,15 @@ def test_evaluation_guard(guard_results: dict, task: str):
     failed += [f"{k} = {result.figures[k]:.3f} > {v}" for k, v in high.items()
                if result.figures[k] > v]
     assert not failed, "accuracy fell: " + "; ".join(failed)
+
+
+@pytest.mark.parametrize(("text", "source", "expected"), [
+    ("It rained. Critics said so.", "Critics", False),
+    ("It rained. Democrats said so, and some Democrats agreed.", "Democrats", True),
+    ("It rained. Sanders said so.", "Sanders", True),
+])
+def test_evaluation_sentence_initial_word_is_a_name_only_if_written_so_elsewhere(
+        text, source, expected):
+    if source == "Sanders":
+        text += " Then Sanders left."
+    assert sc.is_named_source_in(source, text.index(source), text) is expected

@@ -38,6 +38,8 @@ proclaim pledge muse wonder lament mock charge accuse text email
 STANCE_VERBS = frozenset("""
 denounce praise criticize criticise slam blast attack condemn defend applaud hail label
 dub brand mock ridicule decry blame accuse support oppose endorse reject question
+worry fear hope believe think want pitch tout promote propose champion demand seek offer
+characterize characterise frame deride thank bemoan knock hit rip lash
 """.split())
 _IRREGULAR = {"said": "say", "says": "say", "told": "tell", "wrote": "write",
               "written": "write", "replied": "reply", "replies": "reply", "denied": "deny",
@@ -46,13 +48,14 @@ _IRREGULAR = {"said": "say", "says": "say", "told": "tell", "wrote": "write",
 
 
 def _inflections(verb: str) -> set[str]:
-    """Regular English forms of a verb: -s, -ed, -ing (with e-drop, y->ied, doubling)."""
+    """Regular English forms of a verb: -s, -ed, -ing (with e-drop, y->ied, doubling of a
+    final consonant after one vowel, which is harmless where English does not double)."""
     stem = verb[:-1] if verb.endswith("e") else verb
     forms = {verb, verb + "s", stem + "ed", stem + "ing"}
     if verb.endswith("y"):
         forms |= {verb[:-1] + "ies", verb[:-1] + "ied"}
-    if re.fullmatch(r".*[^aeiou][aeiou][bdgmnprt]", verb) and len(verb) <= 4:
-        forms |= {verb + verb[-1] + "ed", verb + verb[-1] + "ing"}
+    if re.fullmatch(r".*(?:[^aeiou]|qu)[aeiou][bdgklmnprt]", verb):  # quip, admit, nod
+        forms |= {verb + verb[-1] + "ed", verb + verb[-1] + "ing", verb + verb[-1] + "er"}
     if verb.endswith(("s", "sh", "ch")):
         forms.add(verb + "es")
     return forms
@@ -106,7 +109,7 @@ class RawQuote:
 
     start: int
     end: int
-    kind: str  # direct | indirect | lead (a "X said:" that introduces what follows)
+    kind: str  # direct | indirect | lead ("X said:" before) | trail ("—Name" after)
     cue: str
     speaker_type: str
     speaker_text: str
@@ -133,9 +136,9 @@ def doc_quotes(doc: Doc, *, offset: int = 0) -> Iterator[RawQuote]:
             yield _shift(quote, offset)
     for quote in _reported(doc, direct):
         yield _shift(quote, offset)
-    lead = _lead(doc, direct)
-    if lead is not None:
-        yield _shift(lead, offset)
+    for marker in (_lead(doc, direct), _trail(doc)):
+        if marker is not None:
+            yield _shift(marker, offset)
 
 
 def _shift(q: RawQuote, offset: int) -> RawQuote:
@@ -262,14 +265,25 @@ def _beside(doc: Doc, inside: Span, covered: set[int]) -> tuple[Token, Token] | 
     """(cue, speaker) right after the quote ("...,” X said", "...,” said X") or right
     before it ("X said, “...", "X said:")."""
     i = inside.end
+    while i < len(doc) and doc[i].is_quote and i - inside.end < 2:
+        i += 1
+    dash = _dash_name(doc, i, covered)
+    if dash is not None:
+        return dash
     while i < len(doc) and doc[i].is_punct and i - inside.end < 3:
         i += 1
     after = _speaker_then_cue(doc, i, covered) or _cue_then_speaker(doc, i, covered)
     if after is not None and not _introduces_next(doc, after[0], inside):
         return after
     j = inside.start - 1
-    while j >= 0 and doc[j].is_punct and inside.start - j <= 3:
+    while j >= 0 and (doc[j].is_punct or doc[j].is_space) and inside.start - j <= 4:
         j -= 1
+    between = doc.text[doc[j].idx + len(doc[j]) : inside.start_char] if j >= 0 else ""
+    if j >= 0 and (":" in between or "--" in between or "—" in between):
+        # "Kasich resisted: “...”", "Trump embraced the techniques -- “...”"
+        introduced = _introducer(doc[j], covered)
+        if introduced is not None:
+            return introduced
     if j < 0 or (j + 1 < inside.start and doc[j + 1].text not in (",", ":", "—", "-", "–")
                  and not doc[j + 1].is_quote):
         return None
@@ -280,6 +294,36 @@ def _beside(doc: Doc, inside: Span, covered: set[int]) -> tuple[Token, Token] | 
         subject = _subject_of(cue)
         if subject is not None and subject.i not in covered:
             return cue, subject
+    return _inverted_before(doc, j, covered)
+
+
+def _inverted_before(doc: Doc, j: int, covered: set[int]) -> tuple[Token, Token] | None:
+    """"Continued Stone: “...”", "Said Trump, “...”": a cue, then the speaker's name,
+    right before the quote (``j``: the name's last token)."""
+    if j < 1 or j in covered:
+        return None
+    name = next((e for e in doc.ents if e.end - 1 == j and e.label_ in ("PERSON", "ORG")),
+                None)
+    start = name.start if name is not None else j
+    if name is None:
+        if doc[j].pos_ != "PROPN":
+            return None
+        while start > 0 and doc[start - 1].pos_ == "PROPN" and j - start < 3:
+            start -= 1
+    cue = doc[start - 1] if start > 0 else None
+    if cue is None or not cue_lemma(cue) or cue.i in covered or any(
+            i in covered for i in range(start, j + 1)):
+        return None
+    return cue, doc[j]
+
+
+def _dash_name(doc: Doc, i: int, covered: set[int]) -> tuple[Token, Token] | None:
+    """"“...” — David Martosko (@dmartosko)": a dash, then a name, right after a quote."""
+    if i >= len(doc) or i in covered or doc[i].text not in ("—", "–", "-", "--"):
+        return None
+    for ent in doc.ents:
+        if ent.start == i + 1 and ent.label_ in ("PERSON", "ORG"):
+            return doc[i], ent.root
     return None
 
 
@@ -339,8 +383,12 @@ def _phrase_at(doc: Doc, i: int) -> Span | None:
         return doc[i : i + 1]
     for ent in doc.ents:
         if ent.start <= i < ent.end and ent.label_ in ("PERSON", "ORG", "NORP", "GPE"):
-            if ent.end < len(doc) and doc[ent.end].tag_ == "POS":
-                break  # "Florida's Rick Wilson": the phrase is the noun after it
+            if ent.end < len(doc) and (doc[ent.end].tag_ == "POS" or (
+                    ent.label_ in ("GPE", "NORP") and doc[ent.end].pos_ in ("PROPN", "NOUN",
+                                                                            "ADJ", "PUNCT")
+                    and doc[ent.end].text not in (",", "."))):
+                break  # "Florida's Rick Wilson", "Los Angeles-based attorney Edgar ...":
+                # the phrase is the noun after the place
             return doc[i : ent.end] if ent.start == i or i == ent.start + 1 else None
     for chunk in doc.noun_chunks:
         if chunk.start == i or (chunk.start < i < chunk.end and token.pos_ == "PROPN"):
@@ -370,21 +418,47 @@ def _stance_subject(inside: Span, covered: set[int]) -> tuple[Token, Token] | No
 
 
 def _lead(doc: Doc, direct: list[tuple[int, int]]) -> RawQuote | None:
-    """A paragraph that ends with a cue and a colon ("Trump tweeted:"), quoting nothing
-    after it: what follows in the next paragraph is that speaker's."""
+    """A paragraph that ends with a colon after a speaker ("Trump tweeted:", "Trump issued
+    the following statement:"), quoting nothing after it: what follows in the next
+    paragraph is that speaker's."""
     text = doc.text.rstrip()
     if not text.endswith(":") or any(e >= len(text) - 2 for _, e in direct):
         return None
-    sent = doc[-1].sent
-    cue = _cue_outside(sent, set())
-    if cue is None:
+    last = next((t for t in reversed(doc) if not (t.is_punct or t.is_space)), None)
+    introduced = _introducer(last) if last is not None else None
+    if introduced is None:
         return None
-    subject = _subject_of(cue)
-    if subject is None:
-        return None
+    verb, subject = introduced
     kind, name, s_start, s_end = _speaker_phrase(subject)
-    return RawQuote(len(text), len(text), "lead", cue_lemma(cue) or "", kind, name, s_start,
-                    s_end, sent.start_char, sent.start_char)
+    sent = subject.sent
+    return RawQuote(len(text), len(text), "lead", stance_lemma(verb) or "", kind, name,
+                    s_start, s_end, sent.start_char, sent.start_char)
+
+
+def _introducer(last: Token, covered: set[int] = frozenset()) -> tuple[Token, Token] | None:
+    """(verb, speaker) of the words that introduce a quotation with a colon or a dash,
+    ``last`` being their last one ("Trump issued the following statement:", "Kasich
+    resisted:"): the cue of their sentence with its subject, else the subject of the verb
+    they depend on when that is a name or a personal pronoun (never words of a quote)."""
+    cue = _cue_outside(last.sent, covered)
+    if cue is not None and cue.i < last.i + 1 and (subject := _subject_of(cue)) is not None and (
+            subject.i not in covered):
+        return cue, subject
+    verb = last
+    for _ in range(6):
+        if verb.pos_ in ("VERB", "AUX") and verb.i not in covered:
+            break
+        if verb.head is verb:
+            return None
+        verb = verb.head
+    else:
+        return None
+    subject = _subject_of(verb)
+    if subject is not None and subject.i not in covered and (
+            subject.ent_type_ in ("PERSON", "ORG") or subject.pos_ == "PROPN" or (
+                subject.pos_ == "PRON" and subject.lower_ in _PRONOUNS)):
+        return verb, subject
+    return None
 
 
 # -- a quote's parts and continuations ----------------------------------------------------------
@@ -407,20 +481,25 @@ def inherit_speakers(quotes: list[RawQuote], text: str, *,
     a quote without a speaker takes the speaker of the quote before it when the two are one
     utterance — split around the attribution, the next paragraph of an unclosed quote, or
     nothing but quote marks between them — else of a "X said:" that introduces it, else of
-    the quote after it with nothing between them, else of a quote elsewhere in the article
+    the quote after it with nothing between them, else of a "—Name" line right after it,
+    else (for a quote that is a paragraph of its own) of the last attributed quote of the
+    paragraph before, else of a quote elsewhere in the article
     with the same words (a headline or lead quoting the body). Then left out: quotes in
     headings (``headings``: their start offsets) but those with a speaker (reported ones:
     a named one), short quotes that nobody is found to say (scare quotes, titles,
     nicknames), the leads."""
     leads = [q for q in quotes if q.kind == "lead"]
+    trails = [q for q in quotes if q.kind == "trail"]
     direct = sorted((q for q in quotes if q.kind == "direct"), key=lambda q: q.start)
+    reported = [q for q in quotes if q.kind == "indirect" and q.speaker_type != "none"]
     for i, q in enumerate(direct):
         if q.speaker_type != "none":
             continue
         source = (_same_utterance(direct[i - 1], q, text, before=True) if i else None) or (
-            _lead_for(leads, q, text)) or (
+            _lead_for(leads, q, text)) or _trail_for(trails, q, text) or (
             _same_utterance(direct[i + 1], q, text, before=False) if i + 1 < len(direct)
-            else None) or _same_words(direct, q, text)
+            else None) or _paragraph_before(direct[:i] + reported, q, text) or _same_words(
+            direct, q, text)
         if source is not None:
             direct[i] = replace(q, cue=source.cue, speaker_type=source.speaker_type,
                                 speaker_text=source.speaker_text,
@@ -462,6 +541,32 @@ def _lead_for(leads: list[RawQuote], q: RawQuote, text: str) -> RawQuote | None:
     return None
 
 
+def _paragraph_before(earlier: list[RawQuote], q: RawQuote, text: str) -> RawQuote | None:
+    """For a quote that is a paragraph of its own, the last attributed quote (direct or
+    reported) of the paragraph right before it: the journalist's quote paragraph after an
+    attribution ("Ash argued in his email, the incident ... [para] “In ...”")."""
+    line_start = text.rfind("\n", 0, q.start) + 1
+    line_end = text.find("\n", q.end)
+    line_end = len(text) if line_end < 0 else line_end
+    if not (_MARKS_ONLY.match(text[line_start : q.start])
+            and _MARKS_ONLY.match(text[q.end : line_end])):
+        return None
+    before = [o for o in earlier if o.speaker_type != "none" and o.end <= line_start]
+    if not before:
+        return None
+    last = max(before, key=lambda o: o.end)
+    gap = text[last.end : line_start]
+    lines = [ln for ln in gap.split("\n") if ln.strip()]
+    return last if len(lines) <= 1 and "\n" in gap else None
+
+
+def _trail_for(trails: list[RawQuote], q: RawQuote, text: str) -> RawQuote | None:
+    for trail in trails:
+        if trail.start >= q.end and _MARKS_ONLY.match(text[q.end : trail.start]):
+            return trail
+    return None
+
+
 def _same_words(direct: list[RawQuote], q: RawQuote, text: str) -> RawQuote | None:
     words = _words(text[q.start : q.end])
     if len(words.split()) < MIN_UNATTRIBUTED_WORDS - 1:
@@ -493,6 +598,19 @@ def _cue_for(sent: Span, inside: Span, covered: set[int]) -> Token | None:
     if above:
         return above[0]
     return min(cues, key=lambda t: min(abs(t.i - inside.start), abs(t.i - inside.end)))
+
+
+def _trail(doc: Doc) -> RawQuote | None:
+    """A short paragraph that is a dash and a name ("—Michelle Marks, Philadelphia."):
+    the signature of the quote right before it (kind ``trail``)."""
+    if len(doc) > 16 or doc.text.lstrip()[:1] not in ("—", "–", "-"):
+        return None
+    first = next((t for t in doc if not t.is_punct and not t.is_space), None)
+    ent = next((e for e in doc.ents if first is not None and e.start == first.i
+                and e.label_ in ("PERSON", "ORG")), None)
+    if ent is None:
+        return None
+    return RawQuote(0, 0, "trail", "", "name", ent.text, ent.start_char, ent.end_char, 0, 0)
 
 
 def _cue_outside(sent: Span, covered: set[int]) -> Token | None:
@@ -686,6 +804,9 @@ def _speaker_phrase(head: Token, *, prefer_entity: bool = False) -> tuple[str, s
     """Classify the speaker phrase headed by ``head``: a name (an entity containing the head
     or, for "according to", any person or organization inside), a pronoun, a description."""
     doc = head.doc
+    if head.lower_ in ("who", "that") and head.head.dep_ == "relcl" and (
+            head.head.head is not head.head):
+        head = head.head.head  # "Sanders, who said ...": the one the clause is about
     if head.lower_ in _PRONOUNS and head.pos_ == "PRON":
         return "pronoun", head.text, head.idx, head.idx + len(head)
     ents = [e for e in doc.ents if e.start <= head.i < e.end]
@@ -791,13 +912,18 @@ _NAME_WORD = re.compile(r"[A-Z][\w'’.-]*")
 def _known_name(phrase: str, mentions: list[_Mention]) -> _Mention | None:
     """The person or organization of the article that a speaker phrase names although the
     model tagged no name there ("Gorka said", "Mr. Farage said"): a phrase of capitalised
-    words whose last one ends the name of exactly one of them (the most mentioned if it
-    ends several, when it is named at least twice as often as the next)."""
+    words that is the name of one of them (a group too: "Democrats said"), or whose last
+    one ends the name of exactly one of them (the most mentioned if it ends several, when
+    it is named at least twice as often as the next)."""
     words = [w.rstrip(".,") for w in (phrase or "").replace("’", "'").split()]
     while words and words[0].lower().rstrip(".") in _HONORIFICS:
         words.pop(0)
     if not words or len(words) > 3 or not all(_NAME_WORD.fullmatch(w) for w in words):
         return None
+    exact = [m for m in mentions if m.kind in ("person", "organization", "group")
+             and m.name.lower() == " ".join(words).lower()]
+    if exact:  # "Democrats said": the group itself
+        return exact[0]
     last = re.sub(r"'s?$", "", words[-1]).lower()
     counts: dict[str, list[_Mention]] = {}
     for m in mentions:

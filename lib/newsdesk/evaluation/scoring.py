@@ -144,6 +144,19 @@ def _runs(text: str) -> list[list[str]]:
     return runs
 
 
+def is_named_source_in(source: str, start: int, text: str) -> bool:
+    """``is_named_source`` for a source at ``start`` in ``text``: a single word at the start
+    of a sentence ("Critics said", "Aides said") is a name only where the text also writes
+    it capitalised inside a sentence; there its capital says nothing."""
+    if not is_named_source(source):
+        return False
+    words = source.split()
+    before = text[max(0, start - 3) : start]
+    if len(words) != 1 or not (start == 0 or re.search(r"(^|[.!?\n][\"”’']?\s*)$", before)):
+        return True
+    return re.search(r"[a-z,;]\s+" + re.escape(words[0]) + r"\b", text) is not None
+
+
 def is_named_source(source: str) -> bool:
     """Whether an annotated source is a name (of a person or organization) rather than a
     pronoun or a description: before its first comma, after determiners, its first and last

@@ -288,7 +288,7 @@ def score_quotes(
         for attr in article.attributions:
             hull = attr.content_hull
             if sc.is_direct(attr.content_text):
-                if not sc.is_named_source(attr.source_text):
+                if not _named(attr, article.text):
                     continue
                 d_gold += 1
                 hits = [q for q in quotes if sc.within_or_covers(q[:2], hull)]
@@ -299,7 +299,7 @@ def score_quotes(
                 r_gold += 1
                 hits = [q for q in quotes if sc.same_quote(q[:2], hull)]
                 r_found += bool(hits)
-                if hits and sc.is_named_source(attr.source_text):
+                if hits and _named(attr, article.text):
                     r_named += 1
                     best = max(hits, key=lambda q: sc.overlap_share(q[:2], hull))
                     r_right += sc.names_source(best[3], attr.source_text)
@@ -308,6 +308,11 @@ def score_quotes(
         d_right / d_found if d_found else 0.0, d_gold, d_found, d_pred,
         r_found / r_gold if r_gold else 0.0, r_right / r_named if r_named else 0.0,
         r_gold, r_named)
+
+
+def _named(attr: ds.Attribution, text: str) -> bool:
+    start = attr.source[0][0] if attr.source else -1
+    return sc.is_named_source_in(attr.source_text, start, text)
 
 
 def newsdesk_quotes(db: Path) -> dict[str, list[tuple[int, int, str, str | None]]]:
