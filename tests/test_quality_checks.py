@@ -83,6 +83,7 @@ def test_quality_articles_by_month_markup_groups_links_and_escapes():
     (["Clinton", "Hillary Clinton", "Bill Clinton", "Putin", "Vladimir Putin"], ["Clinton"]),
     (["Putin", "Vladimir Putin"], []),  # one full name: resolution links it
     (["clinton", "Hillary Clinton", "Bill Clinton"], ["clinton"]),
+    (["Clinton (ambiguous)", "Hillary Clinton", "Bill Clinton"], ["Clinton (ambiguous)"]),
 ])
 def test_quality_ambiguous_names_one_word_person_of_two_full_names(names, ambiguous):
     entities = pd.DataFrame({"entity_id": names, "name": names, "kind": "person",
@@ -91,6 +92,14 @@ def test_quality_ambiguous_names_one_word_person_of_two_full_names(names, ambigu
     assert found["name"].tolist() == ambiguous
     if ambiguous:
         assert found.iloc[0]["could be"] == "Bill Clinton; Hillary Clinton"
+
+
+def test_quality_ambiguous_names_marked_by_resolution_even_without_full_names():
+    entities = pd.DataFrame({"entity_id": ["1", "2"], "kind": "person",
+                             "name": ["Bush (ambiguous)", "Laura Bush"],
+                             "mentions": [3, 1], "articles": 1})
+    assert ambiguous_names(entities).to_dict("records") == [
+        {"name": "Bush (ambiguous)", "mentions": 3, "articles": 1, "could be": "Laura Bush"}]
 
 
 def test_quality_ambiguous_names_only_persons():

@@ -637,22 +637,27 @@ QUALITY_CHECKS: dict[str, str] = {
 READ_STATUSES = ("ok", "duplicate", "near_duplicate")
 
 
+#: What resolution appends to the name of a one-word person it could not tell apart.
+AMBIGUOUS_SUFFIX = " (ambiguous)"
+
+
 def ambiguous_names(entities: pd.DataFrame) -> pd.DataFrame:
-    """Names kept apart as ambiguous: a one-word person whose name is the last word of two
-    or more multi-word persons ("Clinton" beside "Hillary Clinton" and "Bill Clinton"), so
-    resolution could not tell which one is meant. The one definition of "ambiguous" here:
-    name, mentions, articles, and the persons it could be."""
+    """Names kept apart as ambiguous: a person resolution marks so ("Bush (ambiguous)"), or a
+    one-word person whose name is the last word of two or more multi-word persons ("Clinton"
+    beside "Hillary Clinton" and "Bill Clinton"), so that which one is meant is not known.
+    The one definition of "ambiguous" here: name, mentions, articles, and the persons it
+    could be."""
     persons = entities[entities["kind"] == "person"]
-    words = persons["name"].str.split()
-    single = persons[words.str.len() == 1]
-    multi = persons[words.str.len() > 1]
-    surname = multi["name"].str.split().str[-1].str.casefold()
-    candidates = multi.groupby(surname)["name"].agg(lambda names: sorted(set(names)))
-    could_be = single["name"].str.casefold().map(candidates)
-    found = single.assign(could_be=could_be)
-    found = found[found["could_be"].map(lambda c: isinstance(c, list) and len(c) >= 2)
-                  .astype(bool)]
-    found = found.sort_values(["mentions", "name"], ascending=[False, True])
+    marked = persons["name"].str.endswith(AMBIGUOUS_SUFFIX)
+    bare = persons["name"].str.removesuffix(AMBIGUOUS_SUFFIX)
+    words = bare.str.split().str.len()
+    multi = persons[~marked & (words > 1)]
+    candidates = multi.groupby(multi["name"].str.split().str[-1].str.casefold())["name"].agg(
+        lambda names: sorted(set(names)))
+    could_be = bare.str.casefold().map(candidates)
+    found = persons.assign(could_be=could_be.map(lambda c: c if isinstance(c, list) else []))
+    keep = (marked & (words == 1)) | ((words == 1) & found["could_be"].map(len).ge(2))
+    found = found[keep.astype(bool)].sort_values(["mentions", "name"], ascending=[False, True])
     return pd.DataFrame({
         "name": found["name"], "mentions": found["mentions"], "articles": found["articles"],
         "could be": found["could_be"].map("; ".join),
