@@ -50,7 +50,7 @@ test: $(STAMP) ## run the whole test suite (real spaCy, DuckDB, papermill, nbcon
 lab: setup ## open your copies of the notebooks (work/) in JupyterLab, kernel "Python (newsdesk)"
 	$(BIN)/newsdesk lab
 
-bench: $(STAMP) ## time ingest, report, explorer on 1,000 and 10,000 articles -> benchmarks/*.md
+bench: $(STAMP) ## time ingest, report, explorer on 300 to 10,000 articles -> benchmarks/*.md
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/explorer.py
 

@@ -1,6 +1,6 @@
 """Benchmarks (run with `make bench`): whole-process timings, medians of several runs.
 
-    .venv/bin/python benchmarks/run.py [--sizes 1000,10000] [--repeat 3] [--quick] [--out FILE]
+    .venv/bin/python benchmarks/run.py [--sizes 300,1000,10000] [--repeat 3] [--quick] [--out FILE]
 
 For the sample and for corpora of distinct articles (built by corpus.py, cached under
 benchmarks/corpora/), each measurement is one whole subprocess, start-up included, timed with
@@ -11,9 +11,13 @@ children, summed) is polled every 0.1 s with psutil:
   components excluded) and runs ``nlp.pipe`` over the corpus texts on every core
   (n_process = CPU count, batch_size 64);
 - ingest: ``newsdesk ingest CORPUS --db <fresh store> --workers <CPU count>``;
-- second ingest: the same command again on the same store (everything cached);
+- second ingest: the same command again on the same store (nothing changed: everything
+  cached, the corpus-level steps skipped);
 - report: ``newsdesk report --db <store> --out <fresh folder> --profiles all`` for the sample
-  and for 1,000 articles (every profile page).
+  (with ``--single-file``) and for 1,000 articles (every profile page); the size of the run
+  folder (and of the sample's single file);
+- second report: ``ADDED`` (10) more articles copied into the 1,000-article folder, ingested,
+  and the same report again into the same reports folder (unchanged pages are reused).
 
 Bare and ingest runs alternate, so that load from elsewhere on the machine hits both alike.
 Corpora above ``--single-above`` articles (default 1,000) are measured once; the rest take the
@@ -54,7 +58,13 @@ BATCH_SIZE = 64  # the bare script's; `newsdesk ingest` runs with its default (6
 POLL_SECONDS = 0.1
 RATIO_TARGET = 1.15
 REPORT_SIZE = 1000
+ADDED = 10  # articles added before the second report
 MIB = 2**20
+MB = 10**6
+SECOND_INGEST_TARGET = 0.05  # unchanged ingest / full ingest, from 300 articles on
+SECOND_REPORT_TARGET = 0.25  # second report / first report
+FOLDER_TARGET_MB = 40  # a 1,000-article run folder
+SINGLE_FILE_TARGET_MB = 1  # the sample's report.html
 
 T0 = time.perf_counter()
 LOAD_AT_START = os.getloadavg()
@@ -182,6 +192,11 @@ class Report:
     articles: int
     pages: int = 0
     runs: list[Run] = field(default_factory=list)
+    folder_mb: list[float] = field(default_factory=list)  # the run folder of each run
+    single_mb: list[float] = field(default_factory=list)  # its report.html (sample)
+    added_ingest: list[Run] = field(default_factory=list)  # ingest of ADDED more articles
+    second: list[Run] = field(default_factory=list)  # the report after them
+    reused: list[int] = field(default_factory=list)  # pages the second report reused
 
 
 def texts_of(folder: Path) -> list[Path]:
@@ -206,13 +221,31 @@ def med_peak(runs: list[Run]) -> float | None:
     return median([r.peak_mib for r in runs if r.ok])
 
 
-def count_pages(out: Path) -> int:
-    """HTML pages of the one run written into ``out`` (the runs index and report.html aside)."""
-    runs = [d for d in out.iterdir() if d.is_dir() and not d.name.startswith(".")
-            and not d.name.endswith(".failed")] if out.is_dir() else []
-    if not runs:
+def run_dirs(out: Path) -> list[Path]:
+    """The published runs in ``out``, oldest first."""
+    return sorted(d for d in out.iterdir() if d.is_dir() and not d.name.startswith(".")
+                  and not d.name.endswith(".failed")) if out.is_dir() else []
+
+
+def count_pages(run: Path | None) -> int:
+    """HTML pages of a run (its index and report.html aside)."""
+    if run is None:
         return 0
-    return sum(1 for p in runs[0].rglob("*.html") if p.name not in ("index.html", "report.html"))
+    return sum(1 for p in run.rglob("*.html") if p.name not in ("index.html", "report.html"))
+
+
+def folder_mb(run: Path) -> float:
+    """Bytes of every file in a run folder, in MB (10^6)."""
+    return sum(p.stat().st_size for p in run.rglob("*") if p.is_file()) / MB
+
+
+def reused_pages(run: Path) -> int:
+    import json
+
+    try:
+        return int(json.loads((run / "run.json").read_text(encoding="utf-8"))["reused"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0
 
 
 def remove_store(db: Path) -> None:
@@ -288,7 +321,8 @@ def write_results(out: Path, corpora: list[Corpus], reports: list[Report], *, mo
         f"`newsdesk.nlp`), then `nlp.pipe` over the corpus texts as read, `n_process={workers}`, "
         f"`batch_size={BATCH_SIZE}`.",
         f"- **ingest**: `newsdesk ingest CORPUS --db <new store> --workers {workers} --quiet`; "
-        "**second ingest**: the same command again on that store (nothing changed, all cached).",
+        "**second ingest**: the same command again on that store (nothing changed: all cached, "
+        "the corpus-level steps skipped).",
         "- words: whitespace-separated words of the corpus files.",
         "",
         "| corpus | articles | words | bare s | bare art/s | bare words/s | ingest s "
@@ -308,11 +342,12 @@ def write_results(out: Path, corpora: list[Corpus], reports: list[Report], *, mo
             f"| {fmt(med_peak(c.second), ',.0f')} | {len(c.ingest)} |")
     lines += ["", "Targets:", ""]
     for c in corpora:
-        bare, ingest = med_seconds(c.bare), med_seconds(c.ingest)
+        bare, ingest, second = med_seconds(c.bare), med_seconds(c.ingest), med_seconds(c.second)
         if bare and ingest:
-            verdict = "met" if ingest / bare <= RATIO_TARGET else "**not met**"
-            lines.append(f"- {c.name}: ingest / bare = {ingest / bare:.2f} "
-                         f"(target ≤ {RATIO_TARGET}): {verdict}")
+            lines.append(target(f"{c.name}: ingest / bare", ingest / bare, RATIO_TARGET))
+        if ingest and second and c.articles >= 300:
+            lines.append(target(f"{c.name}: unchanged (second) ingest / full ingest",
+                                second / ingest, SECOND_INGEST_TARGET, ".3f"))
     sized = [c for c in corpora if c.name != "sample" and med_peak(c.ingest)]
     if len(sized) >= 2:
         small, large = sized[0], sized[-1]
@@ -332,18 +367,51 @@ def write_results(out: Path, corpora: list[Corpus], reports: list[Report], *, mo
         "",
         "## Report",
         "",
-        "`newsdesk report --db <store> --out <new folder> --profiles all --quiet`, on the store "
-        "of the first fresh ingest above; pages: HTML pages written (every article's profile "
-        "plus the corpus pages; index pages aside).",
+        "`newsdesk report --db <store> --out <new folder> --profiles all --quiet` (the sample: "
+        "also `--single-file`), on the store of the first fresh ingest above (the larger "
+        "corpus: of a copy of its folder); pages: HTML pages written (every article's profile "
+        "plus the corpus pages; index pages aside); run folder: every file of the run, MB "
+        "(10^6 bytes).",
         "",
-        "| corpus | articles | pages | report s | s/page | peak MB | runs |",
-        "|---|--:|--:|--:|--:|--:|--:|",
+        "| corpus | articles | pages | report s | s/page | peak MB | run folder MB "
+        "| single file MB | runs |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for r in reports:
         seconds = med_seconds(r.runs)
         lines.append(f"| {r.name} | {r.articles:,} | {r.pages:,} | {fmt(seconds)} "
                      f"| {fmt(seconds / r.pages if seconds and r.pages else None, '.3f')} "
-                     f"| {fmt(med_peak(r.runs), ',.0f')} | {len(r.runs)} |")
+                     f"| {fmt(med_peak(r.runs), ',.0f')} | {fmt(median(r.folder_mb), '.1f')} "
+                     f"| {fmt(median(r.single_mb), '.2f')} | {len(r.runs)} |")
+    twice = [r for r in reports if r.second]
+    lines += [
+        "",
+        f"**Second report**: {ADDED} more articles copied into the corpus folder, `newsdesk "
+        "ingest` of it (only they are parsed), then the same report command again into the "
+        "same reports folder: pages whose inputs did not change are copied from the first run.",
+        "",
+        "| corpus | articles | first report s | ingest of the added s | second report s "
+        "| second / first | pages reused | runs |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    for r in twice:
+        first, second = med_seconds(r.runs), med_seconds(r.second)
+        lines.append(f"| {r.name} | {r.articles:,} + {ADDED} | {fmt(first)} "
+                     f"| {fmt(med_seconds(r.added_ingest))} | {fmt(second)} "
+                     f"| {fmt(second / first if first and second else None)} "
+                     f"| {fmt(median(r.reused), ',.0f')} | {len(r.second)} |")
+    lines += ["", "Targets:", ""]
+    for r in reports:
+        if r.single_mb:
+            lines.append(target(f"{r.name}: single file, MB", median(r.single_mb),
+                                SINGLE_FILE_TARGET_MB))
+        if r.folder_mb and r.articles >= REPORT_SIZE:
+            lines.append(target(f"{r.name}: run folder, MB", median(r.folder_mb),
+                                FOLDER_TARGET_MB, ".1f"))
+        first, second = med_seconds(r.runs), med_seconds(r.second)
+        if first and second:
+            lines.append(target(f"{r.name}: second report / first", second / first,
+                                SECOND_REPORT_TARGET))
     lines += ["", "## Every run", "", "seconds (peak MiB); ✗ failed, ↻ retried once", ""]
     for c in corpora:
         for label, runs in (("bare", c.bare), ("ingest", c.ingest), ("second ingest", c.second)):
@@ -353,10 +421,21 @@ def write_results(out: Path, corpora: list[Corpus], reports: list[Report], *, mo
         lines.append(f"- {c.name} ingest/bare of each bare-then-ingest pair: {', '.join(pairs)}")
     for r in reports:
         lines.append(f"- {r.name} report: " + ", ".join(map(describe, r.runs)))
+        if r.second:
+            lines.append(f"- {r.name} ingest of {ADDED} more: "
+                         + ", ".join(map(describe, r.added_ingest)))
+            lines.append(f"- {r.name} second report: " + ", ".join(map(describe, r.second))
+                         + f"; pages reused: {', '.join(map(str, r.reused))}")
     if notes:
         lines += ["", "## Notes", "", *notes]
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def target(what: str, value: float, limit: float, spec: str = ".2f") -> str:
+    """A line of the targets: the value, the limit, and whether it is met."""
+    verdict = "met" if value <= limit else "**not met**"
+    return f"- {what} = {value:{spec}} (target ≤ {limit}): {verdict}"
 
 
 def describe(run: Run) -> str:
@@ -368,11 +447,69 @@ def describe(run: Run) -> str:
 # --- main ------------------------------------------------------------------------------------
 
 
+def report_sample(r: Report, c: Corpus, newsdesk: str, tmp: Path) -> None:
+    """The sample's report into a fresh folder, with the single file, ``c.runs`` times."""
+    for i in range(c.runs):
+        out = tmp / f"reports-{c.path.name}-{i}"
+        r.runs.append(attempt(f"report {c.name} [{i + 1}/{c.runs}]", [
+            newsdesk, "report", "--db", str(c.db), "--out", str(out), "--profiles", "all",
+            "--single-file", "--quiet"], accept=(0, 1)))
+        run = (run_dirs(out) or [None])[-1]
+        if run is not None:
+            r.pages = r.pages or count_pages(run)
+            r.folder_mb.append(folder_mb(run))
+            if (run / "report.html").is_file():
+                r.single_mb.append((run / "report.html").stat().st_size / MB)
+        shutil.rmtree(out, ignore_errors=True)
+
+
+def report_twice(r: Report, c: Corpus, newsdesk: str, tmp: Path, *, workers: int) -> None:
+    """A report of every article into a fresh folder, then ``ADDED`` more articles in the same
+    corpus folder, their ingest, and the same report again (unchanged pages reused); ``c.runs``
+    times, each from a copy of one store of the corpus."""
+    import corpus
+
+    folder = tmp / "report-corpus"
+    shutil.copytree(c.path, folder)
+    more = corpus.build(tmp / "report-more", c.articles + ADDED)
+    added = sorted(more.glob("*.txt"))[c.articles:]
+    base = tmp / "report-base.duckdb"
+    ingest = [newsdesk, "ingest", str(folder), "--db", str(base), "--workers", str(workers),
+              "--quiet"]
+    if not attempt(f"ingest {c.name} for the reports", ingest).ok:
+        return
+    for i in range(c.runs):
+        tag = f"{c.name} [{i + 1}/{c.runs}]"
+        for path in added:
+            (folder / path.name).unlink(missing_ok=True)
+        db, out = tmp / f"report-{i}.duckdb", tmp / f"reports-{c.path.name}-{i}"
+        shutil.copy(base, db)
+        report = [newsdesk, "report", "--db", str(db), "--out", str(out), "--profiles", "all",
+                  "--quiet"]
+        r.runs.append(attempt(f"report {tag}", report, accept=(0, 1)))
+        run = (run_dirs(out) or [None])[-1]
+        if run is not None:
+            r.pages = r.pages or count_pages(run)
+            r.folder_mb.append(folder_mb(run))
+        for path in added:
+            shutil.copy(path, folder / path.name)
+        r.added_ingest.append(attempt(f"ingest of {ADDED} more articles {tag}", [
+            newsdesk, "ingest", str(folder), "--db", str(db), "--workers", str(workers),
+            "--quiet"]))
+        r.second.append(attempt(f"second report {tag}", report, accept=(0, 1)))
+        runs = run_dirs(out)
+        r.reused.append(reused_pages(runs[-1]) if len(runs) == 2 else 0)
+        shutil.rmtree(out, ignore_errors=True)
+        remove_store(db)
+    remove_store(base)
+
+
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", default="1000,10000",
-                        help="corpus sizes in articles, comma-separated (default: 1000,10000)")
+    parser.add_argument("--sizes", default="300,1000,10000",
+                        help="corpus sizes in articles, comma-separated (default: "
+                             "300,1000,10000)")
     parser.add_argument("--repeat", type=int, default=3,
                         help="runs per measurement, the median is kept (default: 3)")
     parser.add_argument("--single-above", type=int, default=1000, metavar="N",
@@ -490,19 +627,20 @@ def main(argv: list[str] | None = None) -> int:
             if c.db is None or not c.db.exists():
                 notes.append(f"- No report for {c.name}: its ingest wrote no store.")
                 continue
-            for i in range(c.runs):
-                out = Path(tmp) / f"reports-{c.path.name}-{i}"
-                r.runs.append(attempt(f"report {c.name} [{i + 1}/{c.runs}]", [
-                    newsdesk, "report", "--db", str(c.db), "--out", str(out),
-                    "--profiles", "all", "--quiet"], accept=(0, 1)))
-                r.pages = r.pages or count_pages(out)
-                shutil.rmtree(out, ignore_errors=True)
+            if c is corpora[0]:
+                report_sample(r, c, newsdesk, Path(tmp))
+            else:
+                report_twice(r, c, newsdesk, Path(tmp), workers=workers)
             save(complete=False)
 
     failed = [(c.name, label, run) for c in corpora
               for label, runs in (("bare", c.bare), ("ingest", c.ingest), ("second", c.second))
               for run in runs if not run.ok]
-    failed += [(r.name, "report", run) for r in reports for run in r.runs if not run.ok]
+    failed += [(r.name, label, run) for r in reports
+               for label, runs in (("report", r.runs), ("ingest of the added articles",
+                                                        r.added_ingest),
+                                   ("second report", r.second))
+               for run in runs if not run.ok]
     for name, label, run in failed:
         notes.append(f"- {name} {label} failed (exit {run.returncode}), left out of the "
                      f"medians:\n\n```\n{run.output.strip()[-1500:]}\n```")

@@ -46,11 +46,11 @@ def run(argv: list[str]) -> int:
         (["ingest", "--help"], ["usage: newsdesk ingest", "path", "--db", "--manifest",
                                 "--workers", "--engine", "--batch-size", "--quiet"]),
         (["report", "--help"], ["usage: newsdesk report", "--db", "--out", "--profiles",
-                                "--with-code", "--single-file", "--keep", "--quiet",
-                                "--collect"]),
+                                "--with-code", "--single-file", "--keep", "--keep-notebooks",
+                                "--quiet", "--collect"]),
         (["export", "--help"], ["usage: newsdesk export", "articles", "entities", "mentions",
-                                "quotes", "--db", "--format", "csv", "json", "parquet",
-                                "--out"]),
+                                "quotes", "quality", "--db", "--format", "csv", "json",
+                                "parquet", "--out"]),
         (["lab", "--help"], ["usage: newsdesk lab", "JupyterLab"]),
     ],
 )
@@ -250,3 +250,38 @@ def test_cli_ingest_ok_then_empty_file_exits_1(capsys, tmp_path, corpus_copy, mo
     err = capsys.readouterr().err
     assert "6 articles: 0 parsed, 5 unchanged (cached), 1 with problems" in err
     assert "zz_empty.txt: no article text" in err
+
+
+@pytest.mark.slow
+def test_cli_paths_are_relative_to_the_current_directory(tmp_path, sample_dir, monkeypatch):
+    work = tmp_path / "work"
+    (work / "in").mkdir(parents=True)
+    (work / "meta").mkdir()
+    for aid in ("000_0d5ff83f0b58c3c9", "003_50e888d2ed398487"):
+        (work / "in" / f"{aid}.txt").write_bytes((sample_dir / f"{aid}.txt").read_bytes())
+    (work / "meta" / "m.csv").write_text(
+        "file,published,published_precision\n000_0d5ff83f0b58c3c9.txt,2024-01-05,day\n",
+        encoding="utf-8")
+    monkeypatch.chdir(work)
+    assert run(["ingest", "in", "--db", "data/s.duckdb", "--manifest", "meta/m.csv",
+                "-q"]) == 0
+    assert (work / "data" / "s.duckdb").is_file()
+    assert run(["export", "articles", "--db", "data/s.duckdb", "--out", "a.csv"]) == 0
+    with (work / "a.csv").open(encoding="utf-8") as fh:
+        published = {r["article_id"]: r["published"] for r in csv.DictReader(fh)}
+    assert published == {"000_0d5ff83f0b58c3c9": "2024-01-05",
+                         "003_50e888d2ed398487": "2025-04-02"}
+    assert run(["export", "quality", "--db", "data/s.duckdb", "--format", "parquet",
+                "--out", "q.parquet"]) == 0
+    assert (work / "q.parquet").stat().st_size > 0
+
+
+@pytest.mark.slow
+def test_cli_export_quality_lists_what_could_not_be_settled(capsys, sample_db):
+    assert run(["export", "quality", "--db", str(sample_db), "--format", "json"]) == 0
+    records = json.loads(capsys.readouterr().out)
+    assert records and set(records[0]) == {"check", "article_id", "subject", "detail", "count"}
+    checks = {r["check"] for r in records}
+    assert {"quote_anonymous", "furniture"} <= checks
+    furniture = [r for r in records if r["check"] == "furniture"]
+    assert all(r["article_id"] and r["count"] >= 1 for r in furniture)

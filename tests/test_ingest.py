@@ -283,3 +283,94 @@ def test_ingest_html_page_extracted_once_and_again_for_a_new_extractor(tmp_path,
         assert ingest(folder, db=db, progress=False).parsed == 1 and len(calls) == 1
     finally:
         corpus.html_extractor.cache_clear()
+
+
+# -- the corpus-level steps skipped when nothing they read changed ----------------------------
+
+
+def _resolved_state(db: Path) -> tuple:
+    with Store(db, read_only=True) as store:
+        key = store.meta("corpus_key")
+        mentions = store.con.execute('SELECT article_id, start, "end", entity_id FROM mentions '
+                                     "ORDER BY ALL").fetchall()
+    return key, mentions
+
+
+def test_ingest_unchanged_corpus_skips_corpus_steps(corpus_copy, tmp_path, monkeypatch):
+    from newsdesk import ingest as ingest_module
+
+    db = tmp_path / "same.duckdb"
+    assert ingest(corpus_copy, db=db, progress=False).resolved
+    key, mentions = _resolved_state(db)
+    assert key and mentions
+    calls = []
+    for name in ("dedupe_store", "resolve_store"):
+        original = getattr(ingest_module, name)
+        monkeypatch.setattr(ingest_module, name,
+                            lambda *a, _f=original, _n=name, **k: calls.append(_n) or _f(*a, **k))
+    again = ingest(corpus_copy, db=db, progress=False)
+    assert not again.resolved and calls == []
+    assert "corpus unchanged, entities not recomputed" in str(again)
+    assert _resolved_state(db) == (key, mentions)
+
+
+@pytest.mark.parametrize("change", ["article", "manifest", "aliases", "code", "status"])
+def test_ingest_corpus_steps_redone_when_an_input_changed(corpus_copy, tmp_path, monkeypatch,
+                                                          change):
+    from newsdesk import ingest as ingest_module
+
+    aliases = tmp_path / "aliases.yml"
+    monkeypatch.setenv("NEWSDESK_ALIASES", str(aliases))
+    db = tmp_path / "changed.duckdb"
+    ingest(corpus_copy, db=db, progress=False)
+    key, mentions = _resolved_state(db)
+    if change == "article":
+        (corpus_copy / "005_new.txt").write_text(
+            "Angela Merkel met Emmanuel Macron in Berlin on Monday to discuss the budget.\n",
+            encoding="utf-8")
+    elif change == "manifest":
+        manifest = corpus_copy / "manifest.csv"
+        manifest.write_text(manifest.read_text(encoding="utf-8").replace(
+            "2025-12-20,day", "2025-12-19,day"), encoding="utf-8")
+    elif change == "aliases":
+        aliases.write_text("rename:\n  Steve Witkoff: Steven Witkoff\n", encoding="utf-8")
+    elif change == "code":
+        monkeypatch.setattr(ingest_module, "code_version", lambda: "another version")
+    else:  # the stored status of an article changed (screened again, say)
+        with Store(db) as store:
+            store.con.execute("UPDATE articles SET status = 'empty' WHERE article_id = ?",
+                              [SAMPLE_IDS[0]])
+    summary = ingest(corpus_copy, db=db, progress=False)
+    assert summary.resolved, change
+    new_key, new_mentions = _resolved_state(db)
+    assert new_key != key
+    if change == "aliases":
+        with Store(db, read_only=True) as store:
+            assert "Steven Witkoff" in set(store.table("entities")["name"])
+    if change == "article":
+        assert {m[0] for m in new_mentions} - {m[0] for m in mentions} == {"005_new"}
+    assert not ingest(corpus_copy, db=db, progress=False).resolved  # and now it is settled
+
+
+def test_ingest_key_written_only_with_the_tables(corpus_copy, tmp_path, monkeypatch):
+    """A resolution that fails leaves the key (and the tables) as they were, so the next
+    run redoes it."""
+    from newsdesk import resolution
+
+    db = tmp_path / "crash.duckdb"
+    ingest(corpus_copy, db=db, progress=False)
+    key, mentions = _resolved_state(db)
+    (corpus_copy / "005_new.txt").write_text(
+        "Angela Merkel met Emmanuel Macron in Berlin on Monday to discuss the budget.\n",
+        encoding="utf-8")
+
+    def crash(con):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(resolution, "copy_resolved", crash)
+    with pytest.raises(Exception, match="disk is full|No space"):
+        ingest(corpus_copy, db=db, progress=False)
+    assert _resolved_state(db) == (key, mentions)
+    monkeypatch.undo()
+    assert ingest(corpus_copy, db=db, progress=False).resolved
+    assert _resolved_state(db)[0] not in (None, key)

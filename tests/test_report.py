@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
 import subprocess
 import sys
@@ -19,6 +20,8 @@ from newsdesk.report import (
     Renderer,
     ReportError,
     build_report,
+    page_keys,
+    plan_pages,
     prune_runs,
     render_page,
     run_index_html,
@@ -28,16 +31,21 @@ from newsdesk.report import (
 pytestmark = pytest.mark.slow
 
 
+SAMPLE_PAGES = 9  # overview, articles, mentions_over_time, cooccurrence, five profiles
+
+
 @pytest.fixture(scope="module")
 def sample_report(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path):
-    """Run the real CLI once: ingest the sample into a fresh store and render the report."""
+    """Run the real CLI once: ingest the sample into a fresh store and render the report,
+    from another directory, every path relative to it (kernels run elsewhere)."""
     root = tmp_path_factory.mktemp("e2e")
-    db, out = root / "store.duckdb", root / "reports"
+    corpus = os.path.relpath(sample_dir, root)
     proc = subprocess.run(
-        [sys.executable, "-m", "newsdesk.cli", "report", str(sample_dir), "--db", str(db),
-         "--out", str(out), "--single-file"],  # as cron runs it: no terminal, no --quiet
-        capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL,
+        [sys.executable, "-m", "newsdesk.cli", "report", corpus, "--db", "store.duckdb",
+         "--out", "reports", "--single-file"],  # as cron runs it: no terminal, no --quiet
+        capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL, cwd=root,
     )
+    out = root / "reports"
     runs = [p for p in out.iterdir() if p.is_dir()] if out.exists() else []
     return proc, out, runs
 
@@ -46,8 +54,9 @@ def test_report_cli_exits_zero_with_one_run(sample_report):
     proc, out, runs = sample_report
     assert proc.returncode == 0, proc.stderr
     assert len(runs) == 1
-    assert "wrote 8 pages" in proc.stderr
+    assert f"wrote {SAMPLE_PAGES} pages" in proc.stderr
     assert not list(out.glob(".*.partial")), "staging folder left behind"
+    assert (out.parent / "store.duckdb").is_file()
 
 
 def test_report_has_a_page_per_article_linked_from_index(sample_report, sample_dir):
@@ -57,7 +66,7 @@ def test_report_has_a_page_per_article_linked_from_index(sample_report, sample_d
     assert pages == article_ids
     index = (run / "index.html").read_text(encoding="utf-8")
     links = set(re.findall(r'href="([^"]+)"', index))
-    expected = {"overview.html", "mentions_over_time.html"} | {
+    expected = {"overview.html", "articles.html", "mentions_over_time.html"} | {
         f"articles/{aid}.html" for aid in article_ids
     }
     assert expected <= links
@@ -84,10 +93,15 @@ def test_report_pages_have_no_code_cells_and_load_nothing_remote(sample_report):
         assert not remote, (page, remote)
 
 
-def test_report_executed_notebooks_kept_without_errors(sample_report):
+def test_report_keeps_no_notebook_of_pages_that_worked(sample_report):
     _, _, (run,) = sample_report
-    notebooks = list(run.rglob("*.ipynb"))
-    assert len(notebooks) == 8
+    assert not list(run.rglob("*.ipynb"))
+
+
+def test_report_keep_notebooks_keeps_them_executed_without_errors(sample_db, tmp_path):
+    result = build_report(db=sample_db, out=tmp_path, keep_notebooks=True, progress=False)
+    notebooks = list(result.run_dir.rglob("*.ipynb"))
+    assert len(notebooks) == len(result.pages) == SAMPLE_PAGES
     for path in notebooks:
         nb = nbformat.read(path, as_version=4)
         outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
@@ -156,7 +170,7 @@ def test_report_warm_kernel_pages_do_not_leak_and_survive_failures(sample_db, tm
     pages = [article(a), Page("probe1", probe, "probe"), article("no-such-article"),
              article(b), Page("probe2", probe, "probe"),
              Page("dies", probe, "dies", {"exit_code": 3}), Page("probe3", probe, "probe")]
-    renderer = Renderer(run_dir)
+    renderer = Renderer(run_dir, keep_notebooks=True)
     try:
         errors = {p.name: render_page(p, run_dir, renderer=renderer) for p in pages}
     finally:
@@ -212,7 +226,12 @@ def test_report_runs_project_notebooks_in_this_python(tmp_path, monkeypatch):
     nbformat.write(nb, tmp_path / "probe.ipynb")
     run_dir = tmp_path / "run"
     run_dir.mkdir()
-    error = render_page(Page("probe", str(tmp_path / "probe.ipynb"), "probe"), run_dir)
+    renderer = Renderer(run_dir, keep_notebooks=True)
+    try:
+        error = render_page(Page("probe", str(tmp_path / "probe.ipynb"), "probe"), run_dir,
+                            renderer=renderer)
+    finally:
+        renderer.close()
     assert error is None
     out = nbformat.read(run_dir / "probe.ipynb", as_version=4)
     printed = "".join(o.get("text", "") for c in out.cells for o in c.get("outputs", []))
@@ -275,7 +294,7 @@ def test_report_run_has_a_log_and_a_summary(sample_report):
     proc, out, (run,) = sample_report
     assert "\r" not in proc.stderr and "page/s" not in proc.stderr, "progress bars under cron"
     log = (run / "report.log").read_text(encoding="utf-8")
-    pages = len(list(run.rglob("*.ipynb")))
+    pages = SAMPLE_PAGES
     assert "command:" in log and "ingest " in log and f"pages planned: {pages}" in log
     assert log.count(" ok in ") == pages
     assert f"finished: {pages} of {pages} pages produced, 0 failed" in log
@@ -290,7 +309,7 @@ def test_report_single_file_is_one_document(sample_report):
     text = (run / "report.html").read_text(encoding="utf-8")
     assert "<iframe" not in text and "<script" not in text
     assert "Content-Security-Policy" in text
-    pages = len(list(run.rglob("*.ipynb")))
+    pages = SAMPLE_PAGES
     assert text.count('<section class="newsdesk-page"') == pages
     hrefs = re.findall(r'<a[^>]+href="([^"]*)"', text)
     assert hrefs and all(h.startswith("#") for h in hrefs)
@@ -395,3 +414,126 @@ def test_report_sigterm_mid_run_exits_nonzero_and_publishes_nothing(sample_db, t
     runs = [p.name for p in out.iterdir() if p.is_dir()]
     assert sorted(runs) == sorted([good.name, failed.name])
     assert failed.name.removesuffix(".failed") not in (out / "index.html").read_text()
+
+
+# -- small runs: one stylesheet, lean pages ---------------------------------------------------
+
+
+def test_report_pages_share_one_stylesheet_linked_relatively(sample_report):
+    _, _, (run,) = sample_report
+    css = (run / "style.css").read_text(encoding="utf-8")
+    assert "nav.newsdesk" in css
+    pages = [p for p in run.rglob("*.html") if p.name not in ("index.html", "report.html")]
+    assert len(pages) == SAMPLE_PAGES
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        root = "../" * (len(page.relative_to(run).parts) - 1)
+        links = re.findall(r"<link[^>]*>", text)
+        assert links == [f'<link rel="stylesheet" href="{root}style.css">'], (page, links)
+        assert "<style" not in text and "jp-" not in text, page
+    for profile in (run / "articles").glob("*.html"):
+        assert profile.stat().st_size < 40_000, profile
+
+
+def test_report_single_file_inlines_the_stylesheet_once(sample_report):
+    _, _, (run,) = sample_report
+    text = (run / "report.html").read_text(encoding="utf-8")
+    css = (run / "style.css").read_text(encoding="utf-8")
+    assert text.count(css) == 1 and "<link" not in text
+    assert (run / "report.html").stat().st_size <= 1_000_000
+
+
+def test_report_overview_summary_first_articles_by_month_quality(sample_report):
+    _, _, (run,) = sample_report
+    page = (run / "overview.html").read_text(encoding="utf-8")
+    headings = re.findall(r"<h2[^>]*>(.*?)</h2>", page)
+    assert headings[:5] == ["Summary", "Top actors and places",
+                            "What is new since the last report",
+                            "What this run could not settle", "Articles by month"], headings
+    assert "5</b>articles counted" in page
+    assert "<summary>December 2025: 2 articles</summary>" in page
+    assert '<a href="articles/000_0d5ff83f0b58c3c9.html">' in page
+    assert "Quotes from a source the article does not name (" in page
+    listing = (run / "articles.html").read_text(encoding="utf-8")
+    assert re.findall(r"<h2 id=[\"'](m-[^\"']+)[\"']>", listing) == [
+        "m-2025-12", "m-2025-08", "m-2025-04", "m-2025-02"]
+    assert listing.count('<a href="articles/') == 5
+
+
+# -- incremental reports ----------------------------------------------------------------------
+
+
+def test_report_second_run_reuses_the_pages_whose_inputs_did_not_change(corpus_copy, tmp_path):
+    from newsdesk.ingest import ingest
+
+    db, out = tmp_path / "s.duckdb", tmp_path / "reports"
+    ingest(corpus_copy, db=db, progress=False)
+    first = build_report(db=db, out=out, progress=False, run_name="2030-01-01_000000")
+    assert first.ok and first.reused == []
+    second = build_report(db=db, out=out, progress=False, run_name="2030-01-02_000000")
+    names = {page.name for page in second.pages}
+    assert set(second.reused) == names - {"overview"}  # it says what is new since the first
+    for name in second.reused:
+        assert (second.run_dir / f"{name}.html").read_bytes() == (
+            first.run_dir / f"{name}.html").read_bytes()
+    manifest = corpus_copy / "manifest.csv"  # one article's date changes
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace(
+        "2025-12-20,day", "2025-12-19,day"), encoding="utf-8")
+    ingest(corpus_copy, db=db, progress=False)
+    third = build_report(db=db, out=out, progress=False, run_name="2030-01-03_000000")
+    changed = "articles/000_0d5ff83f0b58c3c9"
+    corpus_pages = {p.name for p in third.pages if p.section == "Corpus"}
+    assert set(third.reused) == names - corpus_pages - {changed}
+    assert "2025-12-19" in (third.run_dir / f"{changed}.html").read_text(encoding="utf-8")
+    log = (third.run_dir / "report.log").read_text(encoding="utf-8")
+    assert f"reused 4 of {len(names)} pages from run 2030-01-02_000000" in log
+    assert set(json.loads((third.run_dir / "pages.json").read_text())["pages"]) == names
+    assert json.loads((third.run_dir / "run.json").read_text())["reused"] == 4
+    # a reused page is the page a fresh render makes
+    page = next(p for p in third.pages if p.name == sorted(third.reused)[0])
+    fresh = tmp_path / "fresh"
+    (fresh / "articles").mkdir(parents=True)
+    assert render_page(page, fresh) is None
+    assert (fresh / f"{page.name}.html").read_bytes() == (
+        third.run_dir / f"{page.name}.html").read_bytes()
+
+
+def test_report_page_keys_follow_what_each_page_shows(sample_db, tmp_path, monkeypatch):
+    import shutil
+
+    from newsdesk.store import Store
+
+    db = tmp_path / "keys.duckdb"
+    shutil.copy(sample_db, db)
+    pages = plan_pages(db)
+    article = next(p for p in pages if p.section == "Articles")
+    renderer = Renderer(tmp_path / "run")
+    (tmp_path / "run" / "articles").mkdir(parents=True)
+    try:
+        assert render_page(article, tmp_path / "run", renderer=renderer) is None
+        before_html = (tmp_path / "run" / f"{article.name}.html").read_bytes()
+        before = page_keys(db, pages)
+        with Store(db) as store:  # corpus-wide counts and aliases: not on a profile
+            store.con.execute("UPDATE entities SET mentions = mentions + 7, articles = "
+                              "articles + 1, aliases = list_append(aliases, 'Someone')")
+        after = page_keys(db, pages)
+        assert render_page(article, tmp_path / "run", renderer=renderer) is None
+    finally:
+        renderer.close()
+    assert (tmp_path / "run" / f"{article.name}.html").read_bytes() == before_html
+    changed = {name for name in before if before[name] != after[name]}
+    assert changed == {p.name for p in pages if p.section == "Corpus"}
+    with Store(db) as store:  # an entity's role: the profiles of the articles that name it
+        entity, named_in = store.con.execute(
+            "SELECT entity_id, list(DISTINCT article_id ORDER BY article_id) FROM mentions "
+            "GROUP BY entity_id HAVING count(DISTINCT article_id) = 2 ORDER BY 1 LIMIT 1"
+        ).fetchone()
+        store.con.execute("UPDATE entities SET role = 'a new role' WHERE entity_id = ?",
+                          [entity])
+    again = page_keys(db, pages)
+    changed = {name for name in after if after[name] != again[name]}
+    assert changed == {p.name for p in pages if p.section == "Corpus"} | {
+        f"articles/{aid}" for aid in named_in}
+    assert set(page_keys(db, pages, with_code=True).values()).isdisjoint(again.values())
+    monkeypatch.setattr(report_module, "code_version", lambda: "another newsdesk")
+    assert set(page_keys(db, pages).values()).isdisjoint(again.values())

@@ -19,7 +19,7 @@ def _report(corpus: Path, db: Path, out: Path) -> Path:
     before = {p.name for p in out.iterdir()} if out.exists() else set()
     proc = subprocess.run(
         [sys.executable, "-m", "newsdesk.cli", "report", str(corpus), "--db", str(db),
-         "--out", str(out), "--profiles", "none", "--quiet"],
+         "--out", str(out), "--profiles", "none", "--keep-notebooks", "--quiet"],
         capture_output=True, text=True, timeout=600,
     )
     assert proc.returncode == 0, proc.stderr

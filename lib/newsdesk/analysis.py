@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import pandas as pd
@@ -43,8 +44,11 @@ def _blank(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(**{c: frame[c].fillna("") for c in text})
 
 
-def entities_table(entities: pd.DataFrame) -> pd.DataFrame:
-    """The entities table for reading: aliases joined, empty cells for unknowns."""
+def entities_table(entities: pd.DataFrame, *, n: int = 0) -> pd.DataFrame:
+    """The entities table for reading: aliases joined, empty cells for unknowns; the ``n``
+    most-mentioned only when ``n`` > 0."""
+    if n > 0:
+        entities = entities.sort_values(["mentions", "name"], ascending=[False, True]).head(n)
     frame = entities.assign(aliases=entities["aliases"].map(
         lambda a: ", ".join(a) if a is not None and len(a) else ""))
     return _blank(frame.set_index("name"))
@@ -315,10 +319,11 @@ def _speaker_label(speaker: object, anonymous: object, kind: object = None) -> s
     return f"{speaker} (anonymous)" if bool(anonymous) else speaker
 
 
-def who_said_what(quotes: pd.DataFrame, articles: pd.DataFrame, *, top_n: int = 0
-                  ) -> pd.DataFrame:
+def who_said_what(quotes: pd.DataFrame, articles: pd.DataFrame, *, top_n: int = 0,
+                  per_speaker: int = 0) -> pd.DataFrame:
     """Each named speaker's quotes across articles, in date order; speakers with the most
-    quotes first (``top_n`` of them when > 0). Anonymous sources are left to the profiles."""
+    quotes first (``top_n`` of them when > 0), each with the latest ``per_speaker`` quotes
+    when > 0. Anonymous sources are left to the profiles."""
     named = quotes[quotes["speaker_entity_id"].notna()]
     if named.empty:
         return pd.DataFrame(columns=["speaker", "date", "article", "kind", "quote"])
@@ -333,6 +338,8 @@ def who_said_what(quotes: pd.DataFrame, articles: pd.DataFrame, *, top_n: int = 
         frame = frame[frame["speaker_entity_id"].isin(keep["speaker_entity_id"])]
     frame = frame.sort_values(["n", "speaker", "published", "article_id", "start"],
                               ascending=[False, True, True, True, True], na_position="last")
+    if per_speaker:
+        frame = frame.groupby("speaker_entity_id", sort=False).tail(per_speaker)
     table = pd.DataFrame({
         "speaker": frame["speaker"],
         "date": frame["published"].fillna("undated"),
@@ -493,3 +500,302 @@ def whats_new(
         "new quotes": fresh[["speaker", "quote", "article_id"]].reset_index(drop=True),
         "largest changes": change.set_index("name"),
     }
+
+
+# -- the corpus at a glance -------------------------------------------------------------------
+def profile_order(articles: pd.DataFrame) -> list[str]:
+    """The counted articles (status ok) in the order a report gives them profile pages: by
+    publication date, undated last, then by id."""
+    counted = articles[articles["status"] == "ok"]
+    order = counted.sort_values(["published", "article_id"], na_position="last")
+    return order["article_id"].tolist()
+
+
+def profile_links(articles: pd.DataFrame, *, profiles: int = 0) -> dict[str, str]:
+    """article_id -> the link (relative to the run folder) of its profile page, for the first
+    ``profiles`` articles of ``profile_order`` (those a report with ``--profiles`` renders)."""
+    return {aid: f"articles/{aid}.html" for aid in profile_order(articles)[:max(0, profiles)]}
+
+
+def corpus_summary(articles: pd.DataFrame, entities: pd.DataFrame,
+                   quotes: pd.DataFrame) -> dict[str, object]:
+    """The corpus in a few numbers: articles read, counted (status ok) and dated, the
+    period they cover, sources, actors, places and quotes."""
+    counted = articles[articles["status"] == "ok"]
+    dates = counted["published"].dropna()
+    dates = dates[dates != ""]
+    kinds = entities["kind"].value_counts()
+    return {
+        "articles counted": len(counted),
+        "articles read": len(articles),
+        "not counted": len(articles) - len(counted),
+        "dated": len(dates),
+        "undated": len(counted) - len(dates),
+        "from": min(dates) if len(dates) else None,
+        "to": max(dates) if len(dates) else None,
+        "sources": int(counted["source"].dropna().replace("", pd.NA).nunique()),
+        "actors": int(sum(kinds.get(k, 0) for k in ACTOR_KINDS)),
+        "places": int(kinds.get("place", 0)),
+        "quotes": len(quotes),
+    }
+
+
+UNDATED = "undated"
+_MONTH = re.compile(r"\d{4}-\d{2}")
+
+
+def is_month(label: object) -> bool:
+    """Whether a label of ``month_of`` is a month ('2025-04'), not a year or 'undated'."""
+    return isinstance(label, str) and _MONTH.fullmatch(label) is not None
+
+
+def month_of(published: object, precision: object = None) -> str:
+    """The month an article counts in ('2025-04'), its year when only that is known
+    ('2025'), or 'undated'."""
+    if not isinstance(published, str) or not published:
+        return UNDATED
+    return published[:4] if precision == "year" or len(published) < 7 else published[:7]
+
+
+def articles_by_month(articles: pd.DataFrame) -> pd.DataFrame:
+    """Counted articles per month, every month from the first to the last (none: 0), then
+    those dated by year only, then the undated: columns articles, sources."""
+    counted = articles[articles["status"] == "ok"]
+    months = pd.Series([month_of(p, pr) for p, pr in zip(
+        counted["published"], counted["published_precision"], strict=True)],
+        index=counted.index, dtype=object)
+    grouped = counted.assign(month=months).groupby("month")
+    table = pd.DataFrame({"articles": grouped.size(),
+                          "sources": grouped["source"].nunique()})
+    months = sorted(m for m in table.index if is_month(m))
+    if months:
+        months = pd.period_range(months[0], months[-1], freq="M").strftime("%Y-%m").tolist()
+    years = sorted(m for m in table.index if not is_month(m) and m != UNDATED)
+    table = table.reindex([*months, *years, *([UNDATED] if UNDATED in table.index else [])],
+                          fill_value=0)
+    table.index.name = "month"
+    return table.astype(int)
+
+
+def articles_by_source(articles: pd.DataFrame, *, n: int = 15) -> pd.DataFrame:
+    """Counted articles per source, the ``n`` largest, then all others together; an article
+    whose source is not known counts as '(unknown)'."""
+    counted = articles[articles["status"] == "ok"]
+    sources = counted["source"].fillna("").replace("", "(unknown)")
+    counts = sources.value_counts().rename("articles")
+    counts = counts.sort_index().sort_values(ascending=False, kind="stable")
+    top = counts.head(n)
+    if len(counts) > n:
+        top = pd.concat([top, pd.Series({f"{len(counts) - n} other sources":
+                                         int(counts.iloc[n:].sum())}, name="articles")])
+    table = top.to_frame()
+    table.index.name = "source"
+    return table
+
+
+def articles_list(articles: pd.DataFrame) -> pd.DataFrame:
+    """Counted articles in date order with the month they count in: article_id, month,
+    published (with precision and basis), title, source, words."""
+    counted = articles[articles["status"] == "ok"]
+    frame = counted.assign(
+        month=[month_of(p, pr) for p, pr in zip(counted["published"],
+                                                counted["published_precision"], strict=True)],
+        date=[date_label(p, pr, b) for p, pr, b in zip(
+            counted["published"], counted["published_precision"], counted["date_basis"],
+            strict=True)],
+    )
+    frame = frame.sort_values(["published", "article_id"], na_position="last")
+    return _blank(frame[["article_id", "month", "date", "title", "source", "words"]]
+                  .reset_index(drop=True))
+
+
+def not_counted(articles: pd.DataFrame) -> pd.DataFrame:
+    """Articles read but left out of every count (copies, not in English, empty, unreadable
+    ...), each with its status and problems."""
+    frame = articles[articles["status"] != "ok"].sort_values("article_id")
+    return _blank(pd.DataFrame({
+        "article_id": frame["article_id"], "status": frame["status"], "title": frame["title"],
+        "problems": frame["problems"].map(lambda p: "; ".join(p) if p is not None else ""),
+    }).reset_index(drop=True))
+
+
+# -- quality: what the run could not settle --------------------------------------------------
+#: Each check of ``quality_checks``: what its rows are, as the overview and the export say it.
+QUALITY_CHECKS: dict[str, str] = {
+    "undated": "Articles with no publication date (left out of the time charts)",
+    "quote_no_speaker": "Quotes with no speaker",
+    "quote_anonymous": "Quotes from a source the article does not name",
+    "quote_unresolved": "Quotes whose speaker is a pronoun that could not be resolved",
+    "ambiguous_name": "Names kept apart as ambiguous (could be more than one person)",
+    "label_disagreement": "Names the model labels as different kinds across the corpus",
+    "duplicate": "Exact copies of another article (not counted)",
+    "near_duplicate": "Near-duplicates: syndicated copies of another article (not counted)",
+    "not_read": "Files not in English, empty or unreadable (not counted)",
+    "furniture": "Articles with lines removed as page furniture",
+}
+#: Statuses of articles that are read as articles (the rest are listed under not_read).
+READ_STATUSES = ("ok", "duplicate", "near_duplicate")
+
+
+#: What resolution appends to the name of a one-word person it could not tell apart.
+AMBIGUOUS_SUFFIX = " (ambiguous)"
+
+
+def ambiguous_names(entities: pd.DataFrame) -> pd.DataFrame:
+    """Names kept apart as ambiguous: a person resolution marks so ("Bush (ambiguous)"), or a
+    one-word person whose name is the last word of two or more multi-word persons ("Clinton"
+    beside "Hillary Clinton" and "Bill Clinton"), so that which one is meant is not known.
+    The one definition of "ambiguous" here: name, mentions, articles, and the persons it
+    could be."""
+    persons = entities[entities["kind"] == "person"]
+    marked = persons["name"].str.endswith(AMBIGUOUS_SUFFIX)
+    bare = persons["name"].str.removesuffix(AMBIGUOUS_SUFFIX)
+    words = bare.str.split().str.len()
+    multi = persons[~marked & (words > 1)]
+    candidates = multi.groupby(multi["name"].str.split().str[-1].str.casefold())["name"].agg(
+        lambda names: sorted(set(names)))
+    could_be = bare.str.casefold().map(candidates)
+    found = persons.assign(could_be=could_be.map(lambda c: c if isinstance(c, list) else []))
+    keep = (marked & (words == 1)) | ((words == 1) & found["could_be"].map(len).ge(2))
+    found = found[keep.astype(bool)].sort_values(["mentions", "name"], ascending=[False, True])
+    return pd.DataFrame({
+        "name": found["name"], "mentions": found["mentions"], "articles": found["articles"],
+        "could be": found["could_be"].map("; ".join),
+    }).reset_index(drop=True)
+
+
+def label_disagreements(label_counts: pd.DataFrame) -> pd.DataFrame:
+    """Entities whose mentions the model labelled as more than one kind across the corpus
+    (``label_counts``: entity_id, name, kind, label, mentions per spaCy label): name, the
+    kind resolution chose, each label with its count, mentions."""
+    from newsdesk.nlp import LABEL_KINDS
+
+    frame = label_counts.assign(
+        label_kind=label_counts["label"].map(lambda label: LABEL_KINDS.get(label, "other")))
+    kinds = frame.groupby("entity_id")["label_kind"].nunique()
+    frame = frame[frame["entity_id"].isin(kinds[kinds > 1].index)]
+    if frame.empty:
+        return pd.DataFrame(columns=["name", "kind", "labels", "mentions"])
+    frame = frame.sort_values(["entity_id", "mentions", "label"], ascending=[True, False, True])
+    grouped = frame.groupby("entity_id", sort=False)
+    table = pd.DataFrame({
+        "name": grouped["name"].first(),
+        "kind": grouped["kind"].first(),
+        "labels": grouped.apply(lambda g: ", ".join(
+            f"{label} {n}" for label, n in zip(g["label"], g["mentions"], strict=True)),
+            include_groups=False),
+        "mentions": grouped["mentions"].sum(),
+    })
+    return table.sort_values(["mentions", "name"], ascending=[False, True]).reset_index(drop=True)
+
+
+def unsettled_quotes(quotes: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Quotes whose speaker is not settled: none found, a source the text does not name
+    (anonymous), a pronoun that could refer to more than one person (unresolved)."""
+    kind = quotes.get("speaker_kind", pd.Series(None, index=quotes.index, dtype=object))
+    speaker = quotes["speaker"].fillna("")
+    unresolved = kind == "unresolved"
+    nobody = (speaker == "") & ~unresolved
+    anonymous = quotes["anonymous"].fillna(False).astype(bool) & ~unresolved & ~nobody
+    cols = ["article_id", "speaker", "quote"]
+    return {name: _blank(quotes[mask].sort_values(["article_id", "start"])[cols]
+                         .reset_index(drop=True))
+            for name, mask in (("quote_no_speaker", nobody), ("quote_anonymous", anonymous),
+                               ("quote_unresolved", unresolved))}
+
+
+def quality_checks(
+    *,
+    articles: pd.DataFrame,
+    copies: pd.DataFrame,
+    quotes: pd.DataFrame,
+    entities: pd.DataFrame,
+    label_counts: pd.DataFrame,
+    furniture: pd.DataFrame,
+) -> dict[str, pd.DataFrame]:
+    """What this run could not settle, one table per check of ``QUALITY_CHECKS``.
+
+    ``copies``: article_id, title, status, duplicate_of, problems of the copies;
+    ``label_counts``: mentions per entity and spaCy label; ``furniture``: article_id,
+    reason, lines (removed lines per article and reason). ``Workbook.quality_inputs()``
+    gives all of them."""
+    counted = articles[articles["status"] == "ok"]
+    undated_rows = counted[counted["published"].isna() | (counted["published"] == "")]
+    checks = {"undated": _blank(undated_rows[["article_id", "title", "source"]]
+                                .reset_index(drop=True))}
+    checks.update(unsettled_quotes(quotes))
+    checks["ambiguous_name"] = ambiguous_names(entities)
+    checks["label_disagreement"] = label_disagreements(label_counts)
+    for status in ("duplicate", "near_duplicate"):
+        rows = copies[copies["status"] == status].sort_values("article_id")
+        checks[status] = _blank(pd.DataFrame({
+            "article_id": rows["article_id"], "title": rows["title"],
+            "copy of": rows["duplicate_of"],
+            "note": rows["problems"].map(lambda p: _last_note(p, status)),
+        }).reset_index(drop=True))
+    unread = articles[~articles["status"].isin(READ_STATUSES)].sort_values("article_id")
+    checks["not_read"] = _blank(pd.DataFrame({
+        "article_id": unread["article_id"], "path": unread["path"], "status": unread["status"],
+        "problem": unread["problems"].map(lambda p: "; ".join(p) if p is not None else ""),
+    }).reset_index(drop=True))
+    checks["furniture"] = _furniture(furniture, articles)
+    return checks
+
+
+def _last_note(problems: object, status: str) -> str:
+    notes = [p for p in (problems if problems is not None else []) if p.startswith(status)]
+    return notes[-1] if notes else ""
+
+
+def _furniture(furniture: pd.DataFrame, articles: pd.DataFrame) -> pd.DataFrame:
+    """Per counted article with removed lines: how many, and why (most frequent first)."""
+    counted = articles[articles["status"] == "ok"].set_index("article_id")
+    rows = furniture[furniture["article_id"].isin(counted.index)]
+    if rows.empty:
+        return pd.DataFrame(columns=["article_id", "title", "lines", "reasons"])
+    rows = rows.sort_values(["article_id", "lines", "reason"], ascending=[True, False, True])
+    grouped = rows.groupby("article_id")
+    table = pd.DataFrame({
+        "lines": grouped["lines"].sum(),
+        "reasons": grouped.apply(lambda g: "; ".join(
+            f"{reason} ({n})" for reason, n in zip(g["reason"], g["lines"], strict=True)),
+            include_groups=False),
+    })
+    table.insert(0, "title", counted["title"].reindex(table.index))
+    table = table.sort_values(["lines"], ascending=False, kind="stable")
+    return _blank(table.reset_index())
+
+
+def quality_counts(checks: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """One row per check: what it is, and how many rows it has."""
+    return pd.DataFrame({"check": list(checks), "what": [QUALITY_CHECKS[c] for c in checks],
+                         "count": [len(t) for t in checks.values()]}).set_index("check")
+
+
+def quality_table(checks: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """All checks in one long table (``newsdesk export quality``): check, article_id, subject
+    (a title, speaker, name, original or path), detail, count (mentions or lines; empty where
+    a row is one item)."""
+    rows: list[tuple] = []
+    for check, table in checks.items():
+        for r in table.to_dict("records"):
+            rows.append((check, *_quality_row(check, r)))
+    frame = pd.DataFrame(rows, columns=["check", "article_id", "subject", "detail", "count"])
+    frame["count"] = frame["count"].astype("Int64")
+    return frame
+
+
+def _quality_row(check: str, r: dict) -> tuple:
+    if check == "undated":
+        return r["article_id"], r["title"], "no publication date", None
+    if check.startswith("quote_"):
+        return r["article_id"], r["speaker"], r["quote"], None
+    if check == "ambiguous_name":
+        return None, r["name"], f"could be: {r['could be']}", r["mentions"]
+    if check == "label_disagreement":
+        return None, r["name"], f"{r['labels']} (counted as {r['kind']})", r["mentions"]
+    if check in ("duplicate", "near_duplicate"):
+        return r["article_id"], r["copy of"], r["note"], None
+    if check == "not_read":
+        return r["article_id"], r["path"], f"{r['status']}: {r['problem']}", None
+    return r["article_id"], r["title"], r["reasons"], r["lines"]

@@ -17,7 +17,8 @@ from pathlib import Path
 from newsdesk.config import DEFAULT_DB, NOTEBOOKS_DIR, REPORTS_DIR, SAMPLE_DIR, WORK_DIR
 from newsdesk.kernels import KERNEL_DISPLAY_NAME, KERNEL_NAME, install_kernelspec
 
-EXPORT_TABLES = ("articles", "entities", "mentions", "quotes", "roles", "places", "texts")
+EXPORT_TABLES = ("articles", "entities", "mentions", "quotes", "roles", "places", "texts",
+                 "quality")
 
 FORMATS = ("csv", "json", "parquet")
 
@@ -92,6 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--single-file", action="store_true",
                         help="also write report.html holding every page")
     report.add_argument("--keep", type=int, metavar="N", help="keep only the newest N runs")
+    report.add_argument("--keep-notebooks", action="store_true",
+                        help="keep every page's executed notebook beside its HTML (default: "
+                        "only those of failed pages)")
     report.add_argument("--jobs", type=int, metavar="N",
                         help="kernels rendering pages side by side (default: one per CPU)")
     report.add_argument("--manifest", type=Path, metavar="FILE", help=argparse.SUPPRESS)
@@ -107,7 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
         "CSV and JSON go to standard output.",
     )
     export.add_argument("table", choices=EXPORT_TABLES,
-                        help="articles | entities | mentions | quotes | roles | places | texts")
+                        help="articles | entities | mentions | quotes | roles | places | "
+                        "texts | quality (what the last ingest could not settle)")
     _db_option(export)
     export.add_argument("--format", choices=FORMATS, default="csv", help="(default: csv)")
     export.add_argument("--out", type=Path, metavar="FILE", help="file to write")
@@ -287,8 +292,8 @@ def cmd_report(args: argparse.Namespace) -> int:
                      f"{time.monotonic() - started:.1f} s")
     result = build_report(
         db=args.db, out=args.out, profiles=args.profiles, with_code=args.with_code,
-        single_file=args.single_file, keep=args.keep, progress=not args.quiet, notes=notes,
-        jobs=args.jobs,
+        single_file=args.single_file, keep=args.keep, keep_notebooks=args.keep_notebooks,
+        progress=not args.quiet, notes=notes, jobs=args.jobs,
     )
     index = result.run_dir / "index.html"
     if result.failures:
@@ -306,8 +311,11 @@ def _terminated(signum: int, frame: object) -> None:
 def cmd_export(args: argparse.Namespace) -> int:
     from newsdesk.store import Store, to_records_json
 
-    with Store(args.db, read_only=True) as store:
-        frame = store.table(args.table)
+    if args.table == "quality":
+        frame = _quality(args.db)
+    else:
+        with Store(args.db, read_only=True) as store:
+            frame = store.table(args.table)
     if args.format == "parquet":
         if args.out is None:
             print("newsdesk: error: --format parquet needs --out FILE", file=sys.stderr)
@@ -325,6 +333,14 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.out is not None:
         print(f"newsdesk: wrote {len(frame)} {args.table} rows to {args.out}", file=sys.stderr)
     return 0
+
+
+def _quality(db: Path):
+    """What the store's corpus could not settle, one row per item (``analysis.quality_table``)."""
+    from newsdesk.analysis import quality_checks, quality_table
+    from newsdesk.store import Workbook
+
+    return quality_table(quality_checks(**Workbook(db).quality_inputs()))
 
 
 def _json_list(value: object) -> str:

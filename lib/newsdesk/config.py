@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import os
 from pathlib import Path
 
@@ -76,6 +78,26 @@ DEFAULT_DB_MEMORY = "128MB"
 def db_memory() -> str:
     """``$NEWSDESK_DB_MEMORY`` (a DuckDB size, e.g. ``2GB``) or ``DEFAULT_DB_MEMORY``."""
     return os.environ.get("NEWSDESK_DB_MEMORY", "").strip() or DEFAULT_DB_MEMORY
+
+
+#: Files of the package whose content is its code (modules, page templates, styles).
+_CODE_SUFFIXES = (".py", ".j2", ".json", ".css")
+
+
+@functools.lru_cache(maxsize=1)
+def code_version() -> str:
+    """newsdesk's version and a digest of its code (every module, template and stylesheet of
+    the package): part of the key of what is derived from the store (the resolved tables,
+    report pages), so a changed newsdesk redoes them and an unchanged one need not."""
+    from newsdesk import __version__
+
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*")):
+        if path.suffix in _CODE_SUFFIXES and "__pycache__" not in path.parts and path.is_file():
+            digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes() + b"\0")
+    return f"{__version__}+{digest.hexdigest()[:16]}"
 
 
 def eval_dir() -> Path:

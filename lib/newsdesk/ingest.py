@@ -10,16 +10,23 @@ binary, too_large, missing, not_english) and never parsed; after parsing, exact 
 near-duplicate copies are marked (duplicate, near_duplicate) over the whole store. Only
 status 'ok' articles reach the resolved tables, so nothing is counted twice.
 
+The corpus-level steps are skipped when nothing they read changed: their key (``corpus_key``:
+every article's id, content hash, metadata hash, fingerprint and screened status, the
+overrides file, the code version and the pipeline fingerprint) is stored with the resolved
+tables, in the transaction that swaps them in, and compared on the next run.
+
 Crash safety: every article is written in its own transaction and the run is recorded as
-started first; the duplicate marks and the resolved tables are recomputed on every run, even
-when nothing was parsed. A run killed at any point leaves whole articles, and the next run
-parses only what is missing and repairs the rest.
+started first. A run killed at any point leaves whole articles and the key of the resolved
+tables as they are, so the next run parses only what is missing and redoes the corpus-level
+steps when what they read differs from what the stored tables were made of.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import itertools
+import json
 import os
 import sys
 import threading
@@ -38,6 +45,7 @@ from newsdesk.config import (
     NEAR_DUPLICATE_THRESHOLD,
     SAMPLE_DIR,
     aliases_file,
+    code_version,
     db_memory,
     language,
     model_name,
@@ -79,6 +87,8 @@ AUTO_PARALLEL = 64
 LOOKUP_ARTICLES = 256
 #: DuckDB's memory limit while parsed articles stream into the store.
 STREAM_DB_MEMORY = "32MB"
+#: The ``meta`` entry holding what the resolved tables were made of (``corpus_key``).
+CORPUS_KEY = "corpus_key"
 #: Prefixes of the problems that duplicate detection writes (and rewrites on every run).
 COPY_NOTES = ("duplicate: ", "near_duplicate: ")
 #: A body line found verbatim in this many articles of one source is furniture (a line of
@@ -101,6 +111,8 @@ class IngestSummary:
     statuses: tuple[tuple[str, int], ...] = field(default=())
     #: The previous run when it had not finished (killed): this run completed its work.
     resumed: str | None = None
+    #: Whether the corpus-level steps ran (False: nothing they read had changed).
+    resolved: bool = True
 
     def __str__(self) -> str:
         flagged = [f"{n} {status}" for status, n in self.statuses if status != "ok"]
@@ -109,6 +121,7 @@ class IngestSummary:
             f"{self.failed} with problems"
             + (f"; not counted: {', '.join(flagged)}" if flagged else "")
             + (f"; completed the interrupted run {self.resumed}" if self.resumed else "")
+            + ("" if self.resolved else "; corpus unchanged, entities not recomputed")
             + f" -> {self.db}"
         )
 
@@ -167,8 +180,6 @@ def _ingest(
     max_bytes: int | None,
 ) -> IngestSummary:
     total = len(list_article_files(path))
-    # The place gazetteer is needed by the resolution at the end: load it meanwhile.
-    threading.Thread(target=places.is_known_place, args=("Paris",), daemon=True).start()
     previous = store.start_run(run_id, f"ingest {path}", started, fp)
     if previous:
         when = f"{previous[1]:%Y-%m-%d %H:%M:%S}"
@@ -201,11 +212,13 @@ def _ingest(
                 yield article
 
     articles = todo()
-    # Writing needs little memory, and DuckDB keeps what it wrote cached up to its limit:
-    # a small one while articles stream in, the full one for the corpus-level steps.
-    store.set_memory(STREAM_DB_MEMORY)
     first = next(articles, None)
     if first is not None:
+        # The place gazetteer is needed by the resolution at the end: load it meanwhile.
+        threading.Thread(target=places.is_known_place, args=("Paris",), daemon=True).start()
+        # Writing needs little memory, and DuckDB keeps what it wrote cached up to its
+        # limit: a small one while articles stream in, the full one for the corpus steps.
+        store.set_memory(STREAM_DB_MEMORY)
         stream = _chain(first, articles)
         if engine == "dask":
             done = map_chunks_dask(process_articles, stream, model=model, scheduler=scheduler,
@@ -227,16 +240,20 @@ def _ingest(
                     counts["parsed"] += 1
             store.write_articles([record for record, _ in results])
             bar.update(len(results))
+        store.set_memory(db_memory())
     bar.close()
-    store.set_memory(db_memory())
-    dedupe_store(store)
-    set_aside_repeated(store)
-    resolve_store(store)
+    aliases = aliases_file()
+    key = corpus_key(store, aliases=aliases, fp=fp)
+    resolved = store.meta(CORPUS_KEY) != key
+    if resolved:
+        dedupe_store(store)
+        set_aside_repeated(store)
+        resolve_store(store, aliases=aliases, key=key)
     store.finish_run(run_id, articles_seen=counts["seen"], parsed=counts["parsed"],
                      cached=counts["cached"], failed=counts["failed"])
     return IngestSummary(run_id, counts["seen"], counts["parsed"], counts["cached"],
                          counts["failed"], Path(store.path), tuple(store.seen_statuses()),
-                         previous[0] if previous else None)
+                         previous[0] if previous else None, resolved)
 
 
 def _cached(store: Store, article: Article, stored: tuple | None, fp: str) -> bool:
@@ -382,11 +399,31 @@ def _chain(first: Task, rest: Iterator[Task]) -> Iterator[Task]:
     yield from rest
 
 
-def resolve_store(store: Store, *, aliases: str | Path | None = None) -> None:
+def resolve_store(store: Store, *, aliases: str | Path | None = None,
+                  key: str | None = None) -> None:
     """Recompute mentions, entities, roles, places and quotes over every article in the
-    store, applying the analyst's overrides (``aliases``, else ``config.aliases_file()``)."""
-    overrides = read_aliases(Path(aliases) if aliases else aliases_file())
-    resolution.resolve_store(store, overrides=overrides)
+    store, applying the analyst's overrides (``aliases``, else ``config.aliases_file()``),
+    and record ``key``, what they are made of (``corpus_key``, computed here when not given),
+    in the transaction that swaps them in: the key always describes the tables."""
+    aliases = Path(aliases) if aliases else aliases_file()
+    if key is None:
+        key = corpus_key(store, aliases=aliases, fp=fingerprint())
+    overrides = read_aliases(aliases)
+    with store.meta_on_commit({CORPUS_KEY: key}):
+        resolution.resolve_store(store, overrides=overrides)
+
+
+def corpus_key(store: Store, *, aliases: Path, fp: str) -> str:
+    """What the corpus-level tables are made of: the store's articles (``articles_digest``),
+    the overrides file's content, the code version and the pipeline fingerprint. When it is
+    what the stored tables were made of, recomputing them would give them again."""
+    try:
+        overrides = hashlib.sha256(aliases.read_bytes()).hexdigest()
+    except OSError:  # none (or unreadable: read_aliases says so when it is read)
+        overrides = None
+    parts = {"articles": store.articles_digest(), "aliases": overrides,
+             "code": code_version(), "fingerprint": fp}
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
 def _warn(path: str, message: str) -> None:

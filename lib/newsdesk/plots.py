@@ -144,3 +144,31 @@ def plot_network(pairs: pd.DataFrame, *, ax: Axes | None = None, title: str = ""
     ax.set_ylim(-1.4, 1.4)
     ax.set_title(title or "Who appears with whom")
     return ax
+
+
+def plot_articles_by_month(by_month: pd.DataFrame, *, ax: Axes | None = None,
+                           title: str = "") -> Axes:
+    """Bars of counted articles per month (``by_month`` from articles_by_month; the
+    articles dated by year only or not at all are left out, and said so)."""
+    from newsdesk.analysis import is_month
+
+    months = by_month[[is_month(m) for m in by_month.index]]
+    left_out = int(by_month["articles"].sum() - months["articles"].sum())
+    ax = _axes(ax, (max(6.0, min(14.0, 0.3 * len(months) + 3)), 3.2 if len(months) else 0.6))
+    if months.empty:
+        ax.text(0.5, 0.5, "no article dated to the month", ha="center", va="center",
+                transform=ax.transAxes)
+        ax.set_axis_off()
+        return ax
+    ax.bar(range(len(months)), months["articles"], color=KIND_COLORS["person"])
+    step = max(1, len(months) // 24)
+    ticks = list(range(0, len(months), step))
+    ax.set_xticks(ticks, [months.index[i] for i in ticks], rotation=45, ha="right")
+    ax.set_ylabel("articles")
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.set_title(title or "Articles by month")
+    if left_out:
+        ax.annotate(f"not shown: {left_out:,} dated by year only or undated",
+                    (1, 1.01), xycoords="axes fraction", ha="right", va="bottom", fontsize=8)
+    ax.grid(axis="y", alpha=0.3)
+    return ax

@@ -6,13 +6,20 @@ cell by cell by a real Jupyter kernel (nbclient). Kernels are kept warm: a repor
 reset in between (imported modules stay, so a page costs its own work, not a kernel start
 and imports); a kernel that dies is replaced. HTML export is in-process, one exporter each.
 
+Only what changed is rendered again: each page has a key (what it is made of: its rows of
+the store, the notebook, the code and model versions, its parameters), recorded in the run's
+``pages.json``; a page whose key is the one recorded by the last run in the same reports
+folder is copied from that run instead of executed.
+
 A run is written into a hidden staging folder (``.<run>.partial``) and renamed into place when
 complete, so the last good report is never half-overwritten. A run that stops half-way (an
 exception, Ctrl-C, SIGTERM; or a killed process, found by the next run) is renamed
 ``<run>.failed`` with its ``report.log``, and is never listed. One run at a time writes into a
-reports folder (a lock file). Each page keeps its executed notebook beside its HTML (for
-debugging a failure); images are embedded, no script runs (a Content-Security-Policy forbids
-it) and nothing is fetched, so the folder works when copied or zipped and mailed.
+reports folder (a lock file). Pages share one stylesheet (``style.css``, linked relatively);
+images are embedded, no script runs (a Content-Security-Policy forbids it) and nothing is
+fetched, so the folder works when copied or zipped and mailed. The executed notebook of a
+page is kept beside its HTML when the page failed (for debugging), or always with
+``keep_notebooks``.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ import concurrent.futures
 import contextlib
 import copy
 import fcntl
+import hashlib
 import html
 import json
 import os
@@ -42,7 +50,7 @@ from pathlib import Path
 import nbformat
 from tqdm.auto import tqdm
 
-from newsdesk.config import DEFAULT_DB, NOTEBOOKS_DIR, REPORTS_DIR
+from newsdesk.config import DEFAULT_DB, NOTEBOOKS_DIR, REPORTS_DIR, code_version
 from newsdesk.store import Store
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -51,8 +59,13 @@ FAILED_SUFFIX = ".failed"
 LOCK_FILE = ".newsdesk-report.lock"
 LOG_FILE = "report.log"
 SUMMARY_FILE = "run.json"
-#: Every page: no script, nothing fetched; inline styles and data: images only.
-CSP = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:; "
+#: Each page produced and its key: what the next run compares to reuse a page.
+PAGES_FILE = "pages.json"
+#: The stylesheet of every page of a run, in the run folder.
+STYLE_FILE = "style.css"
+#: Every page: no script, nothing fetched; the run's stylesheet, inline styles and data:
+#: images only.
+CSP = ("default-src 'none'; img-src data:; style-src 'self' 'unsafe-inline'; font-src data:; "
        "base-uri 'none'; form-action 'none'")
 
 
@@ -65,6 +78,9 @@ class Page:
     title: str
     parameters: dict = field(default_factory=dict)
     section: str = "Corpus"
+    #: What of the store it shows: "article" (its article_id's rows), "corpus" (everything),
+    #: "snapshot" (the last report's snapshot: what is new since). See ``page_keys``.
+    inputs: tuple[str, ...] = ("corpus",)
 
 
 @dataclass
@@ -72,6 +88,8 @@ class ReportResult:
     run_dir: Path
     pages: list[Page]
     failures: dict[str, str]
+    #: Pages copied from the previous run (their inputs had not changed).
+    reused: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -83,25 +101,30 @@ class ReportError(RuntimeError):
 
 
 def plan_pages(db: Path, *, profiles: str | int = "all") -> list[Page]:
-    """The pages of a report over the store ``db``: corpus pages, then one per article."""
+    """The pages of a report over the store ``db``: corpus pages, then one per article (the
+    first ``profiles`` in ``analysis.profile_order``)."""
+    from newsdesk.analysis import profile_order
+
+    with Store(db, read_only=True) as store:
+        articles = store.query("SELECT article_id, title, published, status FROM articles")
+    ordered = profile_order(articles)
+    limit = _profile_limit(profiles, len(ordered))
     params = {"db": str(db)}
+    linked = {**params, "profiles": limit}  # the pages that link to the profiles
     pages = [
-        Page("overview", "corpus_overview.ipynb", "Corpus overview", params),
+        Page("overview", "corpus_overview.ipynb", "Corpus overview", linked,
+             inputs=("corpus", "snapshot")),
+        Page("articles", "articles.ipynb", "All articles", linked),
         Page("mentions_over_time", "mentions_over_time.ipynb", "Mentions over time", params),
         Page("cooccurrence", "cooccurrence.ipynb", "Who appears with whom", params),
     ]
-    with Store(db, read_only=True) as store:
-        articles = store.query(
-            "SELECT article_id, title, published FROM articles WHERE status = 'ok' "
-            "ORDER BY published NULLS LAST, article_id"
-        )
-    limit = _profile_limit(profiles, len(articles))
-    for row in articles.head(limit).itertuples(index=False):
-        pages.append(
-            Page(f"articles/{row.article_id}", "article_profile.ipynb",
-                 row.title or row.article_id, {**params, "article_id": row.article_id},
-                 section="Articles")
-        )
+    titles = articles.set_index("article_id")["title"]
+    for aid in ordered[:limit]:
+        title = titles.get(aid)
+        pages.append(Page(f"articles/{aid}", "article_profile.ipynb",
+                          title if isinstance(title, str) and title else aid,
+                          {**params, "article_id": aid}, section="Articles",
+                          inputs=("article",)))
     return pages
 
 
@@ -127,6 +150,7 @@ def build_report(
     with_code: bool = False,
     single_file: bool = False,
     keep: int | None = None,
+    keep_notebooks: bool = False,
     progress: bool = True,
     run_name: str | None = None,
     notes: Sequence[str] = (),
@@ -134,20 +158,22 @@ def build_report(
 ) -> ReportResult:
     """Execute and export every page into ``out/<run>/``, then write the index pages.
 
-    ``jobs`` kernels (default: one per CPU) render pages side by side, each kept warm from
-    page to page. ``<run>/report.log`` records what ran, each page's time and error, and
-    ``notes`` (what the caller did first, e.g. the ingest). Raises ReportError when nothing
-    can be produced.
+    Pages whose key (``page_keys``) is the one the previous run in ``out`` recorded are
+    copied from it; ``jobs`` kernels (default: one per CPU) render the others side by side,
+    each kept warm from page to page. ``<run>/report.log`` records what ran, each page's time
+    and error, and ``notes`` (what the caller did first, e.g. the ingest). Executed notebooks
+    are kept for failed pages, or for all with ``keep_notebooks``. Paths are relative to the
+    current directory. Raises ReportError when nothing can be produced.
     """
     started = time.monotonic()
     db = Path(db).resolve()
-    out = Path(out)
+    out = Path(out).resolve()  # kernels run in the run folder: no path may be relative
     if not db.exists():
         raise ReportError(f"{db}: no store; run `newsdesk ingest PATH --db {db}` first")
     pages = plan_pages(db, profiles=profiles)
     if jobs is not None and jobs < 1:
         raise ReportError(f"--jobs must be at least 1 ({jobs})")
-    jobs = max(1, min(jobs or default_jobs(), len(pages)))
+    keys = page_keys(db, pages, with_code=with_code)
     run = run_name or datetime.now().strftime(RUN_FORMAT)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -164,10 +190,21 @@ def build_report(
         log.header(run=run, db=db, out=out, pages=pages, notes=notes)
         failures: dict[str, str] = {}
         try:
-            log.line(f"rendering with {jobs} warm kernel{'s' if jobs > 1 else ''}")
-            with tqdm(total=len(pages), desc="report", unit="page",
+            write_stylesheet(staging, with_code=with_code)
+            previous = last_run(out, exclude=run)
+            reused = reuse_pages(previous, staging, keys, keep_notebooks=keep_notebooks)
+            todo = [page for page in pages if page.name not in reused]
+            jobs = max(1, min(jobs or default_jobs(), len(todo) or 1))
+            if reused:
+                log.line(f"reused {len(reused)} of {len(pages)} pages from run "
+                         f"{previous.name} (their inputs have not changed)")
+            if todo:
+                log.line(f"rendering {len(todo)} pages with {jobs} warm "
+                         f"kernel{'s' if jobs > 1 else ''}")
+            with tqdm(total=len(pages), initial=len(reused), desc="report", unit="page",
                       disable=not progress) as bar, contextlib.closing(
-                    render_pages(pages, staging, with_code=with_code, jobs=jobs)) as done:
+                    render_pages(todo, staging, with_code=with_code, jobs=jobs,
+                                 keep_notebooks=keep_notebooks)) as done:
                 for page, seconds, error in done:
                     log.page(page, seconds, error)
                     bar.update()
@@ -175,6 +212,10 @@ def build_report(
                         failures[page.name] = error
                         tqdm.write(f"newsdesk: page {page.name} failed: {error}",
                                    file=sys.stderr)
+            produced = {page.name: keys[page.name] for page in pages
+                        if page.name not in failures}
+            (staging / PAGES_FILE).write_text(json.dumps({"pages": produced}, indent=0),
+                                              encoding="utf-8")
             (staging / "index.html").write_text(
                 run_index_html(run, pages, failures, single_file=single_file), encoding="utf-8")
             if single_file:
@@ -182,10 +223,10 @@ def build_report(
                 log.line("wrote report.html (every page in one file)")
             seconds = time.monotonic() - started
             summary = {"run": run, "pages": len(pages), "failed": sorted(failures),
-                       "seconds": round(seconds, 1), "jobs": jobs}
+                       "reused": len(reused), "seconds": round(seconds, 1), "jobs": jobs}
             (staging / SUMMARY_FILE).write_text(json.dumps(summary, indent=1), encoding="utf-8")
             log.line(f"finished: {len(pages) - len(failures)} of {len(pages)} pages produced, "
-                     f"{len(failures)} failed, in {seconds:.1f} s")
+                     f"{len(failures)} failed, {len(reused)} reused, in {seconds:.1f} s")
             final = out / run
             if final.exists():
                 shutil.rmtree(final)
@@ -202,7 +243,85 @@ def build_report(
         (out / "index.html").write_text(runs_index_html(out), encoding="utf-8")
     with Store(db) as store:  # the next report says what is new since this one
         store.snapshot(run)
-    return ReportResult(final, pages, failures)
+    return ReportResult(final, pages, failures, sorted(reused))
+
+
+# -- what changed since the last run -----------------------------------------------------------
+
+
+def page_keys(db: Path, pages: Sequence[Page], *, with_code: bool = False) -> dict[str, str]:
+    """Each page's key: a digest of what it is made of. Its inputs in the store (``Page.inputs``:
+    an article's own rows and what its profile shows of its entities, or the whole store, or
+    the last snapshot; ``Store.report_inputs``), the notebook's content, the code version
+    (``config.code_version``: newsdesk's version and code), the pipeline fingerprint (each
+    article row holds the one that made it), the page's title and parameters (the store's
+    path aside) and whether code is shown. Equal keys, equal pages."""
+    with Store(db, read_only=True) as store:
+        per_article, corpus, snapshot = store.report_inputs()
+    scopes = {"corpus": corpus, "snapshot": snapshot}
+    notebooks: dict[str, str] = {}
+    keys = {}
+    for page in pages:
+        if page.notebook not in notebooks:
+            notebooks[page.notebook] = _file_digest(NOTEBOOKS_DIR / page.notebook)
+        inputs = [per_article.get(page.parameters.get("article_id", ""), "") if scope ==
+                  "article" else scopes[scope] for scope in page.inputs]
+        parameters = {k: v for k, v in page.parameters.items() if k != "db"}
+        made_of = [code_version(), notebooks[page.notebook], with_code, page.title,
+                   parameters, inputs]
+        keys[page.name] = hashlib.sha256(
+            json.dumps(made_of, sort_keys=True, default=str).encode()).hexdigest()
+    return keys
+
+
+def _file_digest(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""  # a notebook that cannot be read: its page fails, and says why
+
+
+def last_run(out: Path, *, exclude: str = "") -> Path | None:
+    """The newest published run in ``out`` (other than ``exclude``)."""
+    runs = sorted((p for p in out.iterdir() if _is_run(p) and p.name != exclude),
+                  key=lambda p: p.name, reverse=True)
+    return runs[0] if runs else None
+
+
+def reuse_pages(previous: Path | None, run_dir: Path, keys: dict[str, str], *,
+                keep_notebooks: bool = False) -> set[str]:
+    """Copy into ``run_dir`` the pages of ``previous`` whose recorded key is the one in
+    ``keys`` (with their executed notebooks, which ``keep_notebooks`` needs); return their
+    names. A run without a readable ``pages.json`` gives none."""
+    if previous is None:
+        return set()
+    try:
+        recorded = json.loads((previous / PAGES_FILE).read_text(encoding="utf-8"))["pages"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return set()
+    reused = set()
+    for name, key in keys.items():
+        if recorded.get(name) != key:
+            continue
+        files = [f"{name}.html", *([f"{name}.ipynb"] if keep_notebooks else [])]
+        if not all((previous / f).is_file() for f in files):
+            continue
+        for file in files:
+            shutil.copyfile(previous / file, run_dir / file)
+        reused.add(name)
+    return reused
+
+
+def write_stylesheet(run_dir: Path, *, with_code: bool = False) -> Path:
+    """The run's one stylesheet, ``style.css`` (with the code colours when code is shown)."""
+    css = (TEMPLATES_DIR / "newsdesk" / STYLE_FILE).read_text(encoding="utf-8")
+    if with_code:
+        from pygments.formatters import HtmlFormatter
+
+        css += "\n/* code (pygments) */\n" + HtmlFormatter().get_style_defs(".highlight")
+    target = run_dir / STYLE_FILE
+    target.write_text(css, encoding="utf-8")
+    return target
 
 
 class RunLog:
@@ -439,9 +558,11 @@ class Renderer:
     when it dies), the notebooks read once, an HTML exporter set up once. One thread uses a
     Renderer at a time; a report runs one per job."""
 
-    def __init__(self, run_dir: Path, *, with_code: bool = False) -> None:
+    def __init__(self, run_dir: Path, *, with_code: bool = False,
+                 keep_notebooks: bool = False) -> None:
         self.run_dir = Path(run_dir)
         self.with_code = with_code
+        self.keep_notebooks = keep_notebooks
         self._kernel: Kernel | None = None
         self._notebooks: dict[Path, nbformat.NotebookNode] = {}
         self._exporters: dict[bool, object] = {}
@@ -491,7 +612,7 @@ def render_page(page: Page, run_dir: Path, *, with_code: bool = False,
     kernel (``renderer``'s warm one; without a renderer, a kernel started for this page),
     and on an error papermill's markers added and the rest of the notebook left unexecuted.
     A failed notebook still gets its HTML page (showing the error) and keeps its executed
-    .ipynb beside it.
+    .ipynb beside it; a page that worked keeps it only with ``renderer.keep_notebooks``.
     """
     from nbclient.exceptions import CellExecutionError, DeadKernelError
     from papermill.exceptions import PapermillExecutionError
@@ -539,9 +660,10 @@ def render_page(page: Page, run_dir: Path, *, with_code: bool = False,
                                      duration=(ended - started).total_seconds())
     if error is not None and not _has_error_marker(nb):
         nb.cells.insert(0, _error_cell(error))
-    nbformat.write(nb, ipynb)
+    if error is not None or renderer.keep_notebooks:
+        nbformat.write(nb, ipynb)
     export_html(nb, run_dir / f"{page.name}.html", title=page.title,
-                home=_home_link(page.name), with_code=with_code,
+                root=_root_link(page.name), with_code=with_code,
                 exporter=renderer.exporter(with_code))
     return error
 
@@ -563,7 +685,8 @@ def _error_cell(error: str) -> nbformat.NotebookNode:
 
 
 def render_pages(pages: Sequence[Page], run_dir: Path, *, with_code: bool = False,
-                 jobs: int = 1) -> Iterator[tuple[Page, float, str | None]]:
+                 jobs: int = 1, keep_notebooks: bool = False
+                 ) -> Iterator[tuple[Page, float, str | None]]:
     """Render ``pages`` with ``jobs`` warm kernels side by side; yield (page, seconds,
     error) as each is done. An exception that is not a page's error (a full disk) stops the
     run and is raised here; closing the generator early stops the kernels at once."""
@@ -573,7 +696,8 @@ def render_pages(pages: Sequence[Page], run_dir: Path, *, with_code: bool = Fals
         todo.put(page)
     done: queue.SimpleQueue = queue.SimpleQueue()
     abandoned = threading.Event()
-    renderers = [Renderer(run_dir, with_code=with_code) for _ in range(jobs)]
+    renderers = [Renderer(run_dir, with_code=with_code, keep_notebooks=keep_notebooks)
+                 for _ in range(jobs)]
 
     def work(renderer: Renderer) -> None:
         try:
@@ -620,9 +744,10 @@ def render_pages(pages: Sequence[Page], run_dir: Path, *, with_code: bool = Fals
             thread.join(timeout=60 if finished else 10)
 
 
-def export_html(ipynb: Path | nbformat.NotebookNode, target: Path, *, title: str, home: str,
-                with_code: bool, exporter=None) -> None:
-    """nbconvert HTML (no input cells unless ``with_code``), images inline, nothing remote.
+def export_html(ipynb: Path | nbformat.NotebookNode, target: Path, *, title: str,
+                root: str = "", with_code: bool, exporter=None) -> None:
+    """nbconvert HTML (no input cells unless ``with_code``), images inline, nothing remote,
+    the run's stylesheet linked from ``root`` (the run folder, relative to the page).
 
     ``ipynb`` is an executed notebook or its file; ``exporter`` one from ``html_exporter``
     (made here when not given)."""
@@ -636,26 +761,46 @@ def export_html(ipynb: Path | nbformat.NotebookNode, target: Path, *, title: str
     notebook.metadata["title"] = title
     body, _ = exporter.from_notebook_node(
         notebook,
-        resources={"metadata": {"name": title}, "newsdesk_home": home, "newsdesk_csp": CSP},
+        resources={"metadata": {"name": title}, "newsdesk_root": root, "newsdesk_csp": CSP},
     )
     target.write_text(body, encoding="utf-8")
 
 
 def html_exporter(*, with_code: bool = False):
-    """The nbconvert HTMLExporter of report pages (template and styles loaded once)."""
+    """The nbconvert HTMLExporter of report pages (template loaded once), without the
+    BeautifulSoup pass nbconvert adds after rendering: it gives JupyterLab's cell markup,
+    which the lean template does not write, a tabindex and images their alt text, which the
+    template writes itself, and re-parsing every page cost three quarters of its export."""
     from nbconvert import HTMLExporter
+    from nbconvert.exporters.templateexporter import TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 
-    return HTMLExporter(
+    class PageExporter(HTMLExporter):
+        def from_notebook_node(self, nb, resources=None, **kw):
+            # HTMLExporter.from_notebook_node (nbconvert 7.17) up to its BeautifulSoup pass
+            info = nb.metadata.get("language_info", {})
+            self.register_filter("highlight_code", self.filters.get(
+                "highlight_code", Highlight2HTML(
+                    pygments_lexer=info.get("pygments_lexer", info.get("name")), parent=self)))
+            resources = self._init_resources(resources)
+            self.register_filter("filter_data_type", WidgetsDataTypeFilter(
+                notebook_metadata=self._nb_metadata, parent=self, resources=resources))
+            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+    return PageExporter(
         template_name="newsdesk",
         extra_template_basedirs=[str(TEMPLATES_DIR)],
         exclude_input=not with_code,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
+        exclude_anchor_links=True,
     )
 
 
-def _home_link(name: str) -> str:
-    return "../" * name.count("/") + "index.html"
+def _root_link(name: str) -> str:
+    """The run folder, relative to the page ``name``: "" or "../"."""
+    return "../" * name.count("/")
 
 
 def run_index_html(run: str, pages: Sequence[Page], failures: dict[str, str], *,
@@ -736,21 +881,19 @@ def write_single_file(run_dir: Path, pages: Sequence[Page], run: str,
                       failures: dict[str, str] | None = None) -> Path:
     """All pages of a run in one self-contained HTML file, ``report.html``, to mail.
 
-    One document, not frames: the pages' shared styles once, then each page's body in a
+    One document, not frames: the run's stylesheet once, inline, then each page's body in a
     ``<section>``; ids are prefixed per page, links between pages become links to sections
     and each page's link home goes to the contents at the top. Images stay inline; the same
     Content-Security-Policy forbids any script and any fetch.
     """
     failures = failures or {}
     anchors = {page.name: _anchor(page.name) for page in pages}
-    styles, body_tag, sections = "", "<body>", []
+    css = (run_dir / STYLE_FILE).read_text(encoding="utf-8") if (
+        run_dir / STYLE_FILE).is_file() else ""
+    styles, body_tag, sections = f"<style>{css}</style>", "<body>", []
     for page in pages:
         text = (run_dir / f"{page.name}.html").read_text(encoding="utf-8")
-        head, _, rest = text.partition("</head>")
-        if not styles:
-            styles = "".join(re.findall(r"<style[^>]*>.*?</style>", head, flags=re.S))
-            match = re.search(r"<body[^>]*>", rest)
-            body_tag = match.group(0) if match else body_tag
+        _, _, rest = text.partition("</head>")
         match = re.search(r"<body[^>]*>(.*)</body>", rest, flags=re.S)
         body = _relink(match.group(1) if match else "", page.name, anchors)
         sections.append(f'<section class="newsdesk-page" id="{anchors[page.name]}">'
@@ -781,32 +924,33 @@ def _anchor(name: str) -> str:
 
 
 _TAG = re.compile(r"<[A-Za-z][^<>]*>")
-_ATTR = re.compile(r'(\s(?:id|href)=)"([^"]*)"')
+_ATTR = re.compile(r"""(\s(?:id|href)=)(["'])(.*?)\2""")
 
 
 def _relink(body: str, page: str, anchors: dict[str, str]) -> str:
     """Rewrite ids and links of one page's body for the single file.
 
     Only attributes inside tags are touched: article text is escaped, so no ``<`` of it
-    can start a tag here.
+    can start a tag here. A rewritten value keeps its quotes.
     """
     prefix = anchors[page]
 
     def attr(match: re.Match) -> str:
-        name, value = match.group(1), match.group(2)
+        name, quote, value = match.groups()
         if name.strip() == "id=":
-            return f'{name}"{prefix}--{value}"'
+            return f"{name}{quote}{prefix}--{value}{quote}"
         if value.startswith("#"):
-            return f'{name}"#{prefix}--{value[1:]}"'
+            return f"{name}{quote}#{prefix}--{value[1:]}{quote}"
         if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:|^/", value):  # absolute: leave it
             return match.group(0)
-        path, _, fragment = html.unescape(value).partition("#")
-        target = posixpath.normpath(posixpath.join(posixpath.dirname(page), path))
+        path, _, fragment = value.partition("#")
+        target = posixpath.normpath(posixpath.join(posixpath.dirname(page),
+                                                   html.unescape(path)))
         stem = target.removesuffix(".html")
         if target == "index.html":
-            return f'{name}"#top"'
+            return f"{name}{quote}#top{quote}"
         if stem in anchors:
-            return f'{name}"#{anchors[stem]}{"--" + fragment if fragment else ""}"'
+            return f"{name}{quote}#{anchors[stem]}{'--' + fragment if fragment else ''}{quote}"
         return match.group(0)
 
     return _TAG.sub(lambda tag: _ATTR.sub(attr, tag.group(0)), body)

@@ -90,6 +90,7 @@ CREATE TABLE IF NOT EXISTS runs (
     run_id VARCHAR, command VARCHAR, started TIMESTAMP, finished TIMESTAMP,
     articles_seen INTEGER, parsed INTEGER, cached INTEGER, failed INTEGER, fingerprint VARCHAR
 );
+CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 """
 #: Columns added after the first release: added to older stores when they are opened to write.
 #: minhash: the MinHash signature of the cleaned body's word 5-grams (near-duplicates);
@@ -222,6 +223,7 @@ class Store:
     def __init__(self, path: str | Path = DEFAULT_DB, *, read_only: bool = False,
                  wait: float | None = None) -> None:
         self.path = Path(path)
+        self._pending_meta: dict[str, str] = {}
         if read_only and not self.path.exists():
             raise StoreError(
                 f"{self.path}: no store here yet; run `newsdesk ingest PATH --db {self.path}`"
@@ -388,14 +390,83 @@ class Store:
     @contextlib.contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A transaction on the store's connection: committed when the block ends, rolled
-        back (and the error raised again) when it fails."""
+        back (and the error raised again) when it fails. Values given to ``meta_on_commit``
+        are written in it, before it commits."""
         self.con.execute("BEGIN TRANSACTION")
         try:
             yield self.con
+            pending, self._pending_meta = self._pending_meta, {}
+            for key, value in pending.items():
+                self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
             self.con.execute("COMMIT")
         except BaseException:
             self._rollback()
             raise
+
+    @contextlib.contextmanager
+    def meta_on_commit(self, values: dict[str, str]) -> Iterator[None]:
+        """Write ``values`` into the ``meta`` table in the first transaction that commits
+        within the block, or not at all: what describes tables is written with them (the
+        corpus key with the resolved tables, which one transaction swaps in)."""
+        self._pending_meta = dict(values)
+        try:
+            yield
+        finally:
+            self._pending_meta = {}
+
+    def meta(self, key: str) -> str | None:
+        """A value of the ``meta`` table (None when not set, or in a store without one)."""
+        try:
+            rows = self.con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchall()
+        except duckdb.CatalogException:  # a store from before the table, opened read-only
+            return None
+        return rows[0][0] if rows else None
+
+    def articles_digest(self) -> str:
+        """A digest of what the corpus-level steps (duplicates, resolution) read of each
+        article besides its raw rows, which its content hash and the pipeline fingerprint
+        determine: id, content hash, fingerprint, metadata hash, whether it has a MinHash
+        signature, and its status as screened (a copy's status is set by those steps).
+        An order-free sum of row hashes: constant memory, however large the store."""
+        total, rows = self.con.execute("""
+            SELECT sum(hash(article_id, content_hash, fingerprint, meta_hash, minhash IS NULL,
+                CASE WHEN status IN ('duplicate', 'near_duplicate') THEN 'ok' ELSE status END
+                )::HUGEINT), count(*)
+            FROM articles""").fetchone()
+        return f"{total or 0}:{rows}"
+
+    #: Hashes of everything an article's profile page shows, one row each, by article: its
+    #: own rows, and of the entities it names what a profile shows of them (not their
+    #: corpus-wide counts or aliases, which change with any other article).
+    _ARTICLE_INPUTS = """
+        SELECT article_id, hash('a', *COLUMNS(* EXCLUDE (ingested_at, minhash))) AS h
+            FROM articles
+        UNION ALL SELECT article_id, hash('m', m) FROM mentions m
+        UNION ALL SELECT article_id, hash('q', q) FROM quotes q
+        UNION ALL SELECT article_id, hash('r', r) FROM roles r
+        UNION ALL SELECT article_id, hash('t', t) FROM raw_timex t
+        UNION ALL SELECT article_id, hash('x', x) FROM removed x
+        UNION ALL SELECT u.article_id,
+                hash('e', e.entity_id, e.name, e.kind, e.role, e.country, e.lat, e.lon)
+            FROM (SELECT article_id, entity_id FROM mentions
+                  UNION SELECT article_id, speaker_entity_id FROM quotes) u
+            JOIN entities e USING (entity_id)"""
+
+    def report_inputs(self) -> tuple[dict[str, str], str, str]:
+        """Digests of what report pages are made of: (per article, what its profile shows;
+        the whole store as corpus pages read it; the last report snapshot). Order-free sums
+        of row hashes, computed in DuckDB."""
+        per_article = dict(self.con.execute(
+            "SELECT article_id, sum(h::HUGEINT)::VARCHAR || ':' || count(*) "
+            f"FROM ({self._ARTICLE_INPUTS}) GROUP BY article_id").fetchall())
+        corpus = self.con.execute(
+            f"SELECT sum(h::HUGEINT)::VARCHAR || ':' || count(*) FROM ({self._ARTICLE_INPUTS} "
+            "UNION ALL SELECT NULL, hash('E', e) FROM entities e "
+            "UNION ALL SELECT NULL, hash('P', p) FROM places p)").fetchone()[0]
+        snapshot = self.con.execute(
+            "SELECT coalesce(arg_max(run, taken) || ' ' || max(taken), '') "
+            "FROM snapshot_entities").fetchone()[0]
+        return per_article, corpus or "", snapshot
 
     def snapshot(self, run: str) -> None:
         """Remember the entities' counts and the quotes as a report ``run`` saw them, so the
@@ -425,7 +496,9 @@ class Store:
             pass
 
     def record_run(self, **run: object) -> None:
-        self._insert("runs", pd.DataFrame([run]))
+        columns = ", ".join(f'"{name}"' for name in run)
+        self.con.execute(f"INSERT INTO runs ({columns}) VALUES "
+                         f"({', '.join('?' * len(run))})", list(run.values()))
 
     def start_run(self, run_id: str, command: str, started: datetime,
                   fingerprint: str) -> tuple[str, datetime] | None:
@@ -823,6 +896,24 @@ class Workbook:
             )
         rows = self._load("timex_rows").of_article(article_id)
         return rows.drop(columns="article_id").reset_index(drop=True)
+
+    def quality_inputs(self) -> dict[str, pd.DataFrame]:
+        """What ``analysis.quality_checks`` reads besides the tables above, aggregated by the
+        store: the copies, mentions per entity and spaCy label, removed lines per article
+        and reason."""
+        return {
+            "articles": self.articles, "quotes": self.quotes, "entities": self.entities,
+            "copies": self._read(
+                "SELECT article_id, title, status, duplicate_of, problems FROM articles "
+                "WHERE status IN ('duplicate', 'near_duplicate') ORDER BY article_id"),
+            "label_counts": self._read(
+                "SELECT entity_id, any_value(name) AS name, any_value(kind) AS kind, label, "
+                "count(*) AS mentions FROM mentions GROUP BY entity_id, label "
+                "ORDER BY entity_id, label"),
+            "furniture": self._read(
+                "SELECT article_id, reason, count(*) AS lines FROM removed "
+                "GROUP BY article_id, reason ORDER BY article_id, reason"),
+        }
 
     def removed(self, article_id: str) -> pd.DataFrame:
         """What was taken out of the article as page furniture, and why."""
