@@ -340,3 +340,10 @@ def test_entities_person_name_prefers_a_full_form_without_digits():
                     ("Cruz left.", [("Cruz", "PERSON")]),
                     ("Cruz left again.", [("Cruz", "PERSON")])]}
     assert list(resolve(build(corpus)[0]).entities["name"]) == ["Ted Cruz"]
+
+
+def test_entities_hyphenated_surname_alone_links_to_the_full_name():
+    corpus = {"a": [("Douglas Holtz-Eakin, an economist, spoke.",
+                     [("Douglas Holtz-Eakin", "PERSON")]),
+                    ("Holtz-Eakin said rates would rise.", [("Holtz-Eakin", "PERSON")])]}
+    assert list(resolve(build(corpus)[0]).entities["name"]) == ["Douglas Holtz-Eakin"]

@@ -547,10 +547,12 @@ def person_index_row(name: str) -> tuple[str, str, str, str] | None:
     key = full_key(name)
     parts = key.removeprefix("person:").split()
     named = [p for p in parts if p not in NAME_SUFFIXES]
-    if len(named) < 2:
+    words = [w for w in name.split() if translit_key(w) not in NAME_SUFFIXES]
+    if len(named) < 2 or len(words) < 2:
         return None
     short = f"person:{named[0]} {named[-1]}" if len(named) > 2 and named == parts else ""
-    return key, named[-1], named[0], short
+    # surname and first name as written: "Holtz-Eakin" alone is Douglas Holtz-Eakin's
+    return key, translit_key(words[-1]), translit_key(words[0]), short
 
 
 class PersonLinker:
