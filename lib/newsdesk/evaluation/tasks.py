@@ -95,8 +95,10 @@ class Workspace:
             if name in full.pipe_names and "ner" in getattr(
                     full.get_pipe(name), "listening_components", ()):
                 needed.add(name)
-        every = full.meta.get("components") or full.pipe_names
-        return spacy.load(self.model, exclude=[p for p in every if p not in needed])
+        from newsdesk.nlp import UNUSED_COMPONENTS
+
+        every = {*(full.meta.get("components") or full.pipe_names), *UNUSED_COMPONENTS}
+        return spacy.load(self.model, exclude=sorted(p for p in every if p not in needed))
 
     def ingest(self, name: str, files: dict[str, str],
                manifest: list[dict] | None = None) -> Path:
