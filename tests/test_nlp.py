@@ -68,6 +68,18 @@ def test_nlp_mention_offsets_in_article_coordinates(nlp):
 
 
 @pytest.mark.slow
+def test_nlp_mentions_leave_out_list_dashes_and_read_wide_spaces_as_spaces(nlp):
+    text = ("Polls this week.\n\n-Craig Fehrman explains why Indiana is weird.\n\n"
+            "Senator Elizabeth\u00a0Warren spoke in Boston on Monday.\n")
+    [annotation] = annotate([_task("list", text)], nlp=nlp)
+    names = {m.text: m for m in annotation.mentions}
+    assert "Craig Fehrman" in names and not any(t.startswith("-") for t in names)
+    assert text[names["Craig Fehrman"].start : names["Craig Fehrman"].end] == "Craig Fehrman"
+    warren = names["Elizabeth Warren"]  # one name, its offsets still in the article's text
+    assert text[warren.start : warren.end] == "Elizabeth\u00a0Warren"
+
+
+@pytest.mark.slow
 def test_nlp_offsets_and_in_title_on_cleaned_article(nlp):
     cleaned = clean_text(HEADED)
     title = cleaned.segments[0]

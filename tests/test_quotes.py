@@ -54,9 +54,38 @@ def test_quotes_unclosed_quote_is_marked_open():
      '"Though maybe there is."', ["Trump", "Trump"]),
     # a verb of stance with a named subject
     ("Bolton and Gorka denounced the “Neocons For Hillary” movement.", ["Bolton and Gorka"]),
+    # a title between the attributed part and the next is passed over
+    ("“Of course we will release our medical records,” Sanders said on CNN’s “State of the "
+     "Union” on Sunday. “It is not a problem for us.”", ["Sanders", "Sanders", "Sanders"]),
+    # a quote that is a sentence of its own after an attributed reported clause
+    ("Sami recalled that on his first trip from the airport, all he saw was a dark highway. "
+     "“And I was like, please, I want to see a city.”", ["Sami", "Sami"]),
+    # a verb of striking back is a reply
+    ("“They are all here because he promises them free stuff,” Bennett shot back.",
+     ["Bennett"]),
+    # a no-break space between the speaker and the verb
+    ("“I mean, what is this about unity?” Trump\u00a0added during his appearance.", ["Trump"]),
+    # a quote ending in a comma, then its subject and any verb that ends the sentence
+    ("“Honestly, we may be on the wrong side of this one,” Oliver barked.", ["Oliver"]),
 ])
 def test_quotes_speakers_follow_the_structure(nlp, text, speakers):
     assert [speaker for _, _, speaker in _quotes(nlp, text)] == speakers
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("text", "reported"), [
+    # a participle after a comma is the reporter's, not what was said
+    ("Sanders told the AP that he would not seek a recount, conceding the race to Clinton.",
+     "he would not seek a recount"),
+    # a past-tense verb joined to a clause in another tense is the speaker's act
+    ("Clinton said she has released 30 years of tax returns and called on Trump to do the same.",
+     "she has released 30 years of tax returns"),
+    # "as X reported": the clause it stands in
+    ("As The Times reported on Saturday, he has already emerged as an influential adviser.",
+     "he has already emerged as an influential adviser"),
+])
+def test_quotes_reported_clause_is_what_was_said(nlp, text, reported):
+    assert [q for q, kind, _ in _quotes(nlp, text)] == [reported]
 
 
 @pytest.mark.slow
@@ -83,7 +112,7 @@ def _raw(start: int, end: int, speaker: str = "", *, at: int = -1,
 
 def test_quotes_inherit_only_across_one_utterance():
     text = "“A b c,” X said. “D e f.” Then other news came. “G h i j.”"
-    first = _raw(1, 6, "X", at=9)
+    first = _raw(1, 7, "X", at=9)  # "A b c," as quote_spans gives it
     second = _raw(18, 24)
     third = _raw(text.index("G"), text.index("j") + 1)
     out = inherit_speakers([first, second, third], text)

@@ -144,6 +144,13 @@ def fingerprint(name: str | None = None) -> str:
     return f"{name}=={version}+extract{EXTRACTION_VERSION}"
 
 
+#: Spaces other than the plain one, read as one by the model ("Trump\u00a0added" would
+#: otherwise put a space token between a speaker and the verb). One character for one, so
+#: every offset still points into the article's text.
+_WIDE_SPACES = str.maketrans(dict.fromkeys(
+    "\u00a0\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000", " "))
+
+
 def annotate(
     tasks: Iterable[Task],
     *,
@@ -160,7 +167,8 @@ def annotate(
             tasks_by_id[task.article_id] = task
             order.append(task.article_id)
             for index, seg in enumerate(task.segments):
-                yield task.text[seg.start : seg.end], (task.article_id, index)
+                text = task.text[seg.start : seg.end].translate(_WIDE_SPACES)
+                yield text, (task.article_id, index)
 
     found: dict[str, tuple[list, list, list, list, list]] = {}
 
@@ -169,7 +177,7 @@ def annotate(
         mentions, sentences, roles, quotes, timex = found.pop(article_id, ([], [], [], [], []))
         headings = frozenset(q.start for q in quotes for seg in task.segments
                              if seg.heading and seg.start <= q.start < seg.end)
-        quotes = inherit_speakers(quotes, task.text, headings=headings)
+        quotes = inherit_speakers(quotes, task.text, headings=headings, sentences=sentences)
         return Annotation(article_id, *(tuple(p) for p in (mentions, sentences, roles, quotes,
                                                             timex)))
 
@@ -202,10 +210,13 @@ def doc_mentions(
         spans += list(missed_names(doc))
     for span, label in sorted(spans, key=lambda s: s[0].start):
         sent = span.sent
+        lead = len(span.text) - len(span.text.lstrip(_LEAD_MARKS))  # "-Craig Fehrman explains"
+        if lead == len(span.text):
+            continue
         yield RawMention(
-            start=offset + span.start_char,
+            start=offset + span.start_char + lead,
             end=offset + span.end_char,
-            text=span.text,
+            text=span.text[lead:],
             label=label,
             sent_start=offset + sent.start_char,
             sent_end=offset + sent.end_char,
@@ -213,6 +224,10 @@ def doc_mentions(
             in_heading=in_heading,
             subj=_subject_role(span.root),
         )
+
+
+#: Bullets and dashes that a name's first token may carry at the start of a list line.
+_LEAD_MARKS = "-–—•*·>|"
 
 
 #: Part-of-speech tags of a word that the model took into a person's name at its start but

@@ -13,8 +13,9 @@ Two steps, like entities:
 
 from __future__ import annotations
 
+import bisect
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -64,14 +65,24 @@ def _inflections(verb: str) -> set[str]:
 #: Every form of a cue verb -> its lemma (the model's lemmatizer is not needed for these).
 CUE_FORMS = {form: verb for verb in CUE_VERBS for form in _inflections(verb)} | _IRREGULAR
 STANCE_FORMS = {form: verb for verb in STANCE_VERBS for form in _inflections(verb)}
+#: Verbs that, with the particle "back", reply ("Bennett shot back", "Rubio fired back").
+BACK_FORMS = frozenset({form for verb in ("shoot", "fire", "hit", "push", "snap", "strike",
+                                         "lash", "swing", "punch")
+                        for form in _inflections(verb)} | {"shot", "hit", "struck", "swung"})
 
 
 def cue_lemma(token: Token) -> str | None:
-    """The cue verb a token is a form of, or None."""
+    """The cue verb a token is a form of, or None; a verb of striking back with its particle
+    ("shot back", "fired back", "hit back") is a reply."""
     if token.pos_ not in ("VERB", "AUX"):
         return None
     lemma = CUE_FORMS.get(token.lower_)
-    return lemma if lemma in CUE_VERBS else None
+    if lemma in CUE_VERBS:
+        return lemma
+    if token.lower_ in BACK_FORMS and any(c.dep_ in ("prt", "advmod") and c.lower_ == "back"
+                                          and c.i == token.i + 1 for c in token.children):
+        return "reply"
+    return None
 
 
 def stance_lemma(token: Token) -> str | None:
@@ -81,9 +92,11 @@ def stance_lemma(token: Token) -> str | None:
     return cue_lemma(token) or STANCE_FORMS.get(token.lower_)
 
 
-#: Cues that report speech only when a named source is their subject ("Putin signaled that
-#: ..." yes, "His involvement signals that ..." no).
+#: Cues that report speech only when somebody or something that can report is their
+#: subject ("Putin signaled that ...", "exit polls suggested that ...", "he predicted ..."),
+#: not a bare pronoun of a thing ("It suggests that ...").
 WEAK_CUES = frozenset({"signal", "suggest", "predict"})
+_NO_SOURCE = frozenset({"it", "this", "that", "these", "those", "which", "what"})
 #: How far back (characters) the sentence naming a pronoun's person may start.
 MAX_PRONOUN_REACH = 600
 #: Cues that only report speech when they take a clause ("said that ..."), not an object.
@@ -252,8 +265,8 @@ def _direct_quote(doc: Doc, start: int, end: int, *, closed: bool = True,
 def _with_speaker(doc: Doc, start: int, end: int, cue: Token, speaker: Token, sent: Span,
                   *, closed: bool) -> RawQuote:
     kind, text, s_start, s_end = _speaker_phrase(speaker)
-    return RawQuote(start, end, "direct", stance_lemma(cue) or "", kind, text, s_start, s_end,
-                    sent.start_char, speaker.sent.start_char, closed)
+    return RawQuote(start, end, "direct", stance_lemma(cue) or cue.lower_, kind, text, s_start,
+                    s_end, sent.start_char, speaker.sent.start_char, closed)
 
 
 #: Tokens that may stand between a quote and its attribution, or inside one: punctuation,
@@ -272,7 +285,8 @@ def _beside(doc: Doc, inside: Span, covered: set[int]) -> tuple[Token, Token] | 
         return dash
     while i < len(doc) and doc[i].is_punct and i - inside.end < 3:
         i += 1
-    after = _speaker_then_cue(doc, i, covered) or _cue_then_speaker(doc, i, covered)
+    after = _speaker_then_cue(doc, i, covered) or _cue_then_speaker(doc, i, covered) or (
+        _any_verb_after(doc, inside, i, covered))
     if after is not None and not _introduces_next(doc, after[0], inside):
         return after
     j = inside.start - 1
@@ -291,10 +305,33 @@ def _beside(doc: Doc, inside: Span, covered: set[int]) -> tuple[Token, Token] | 
     while k >= 0 and doc[k].pos_ in ("ADV", "PART") and j - k < 3:
         k -= 1
     if k >= 0 and (cue := doc[k]) and cue_lemma(cue) and cue.i not in covered:
-        subject = _subject_of(cue)
-        if subject is not None and subject.i not in covered:
+        subject = _subject_of(cue, covered)
+        if subject is not None:
             return cue, subject
     return _inverted_before(doc, j, covered)
+
+
+def _any_verb_after(doc: Doc, inside: Span, i: int,
+                    covered: set[int]) -> tuple[Token, Token] | None:
+    """(verb, subject) of a quote that ends in a comma, "?" or "!" and is followed by its
+    subject and a verb that ends the sentence, whatever the verb ("“...,” Oliver barked.",
+    "“...?” reacted Trump."): the punctuation inside the marks says the sentence goes on
+    with its attribution."""
+    if doc.text[inside.start_char : inside.end_char].rstrip()[-1:] not in (",", "?", "!"):
+        return None
+    verb = next((t for t in doc[i : i + 4] if t.pos_ == "VERB"), None)
+    if verb is None or verb.i in covered or verb.tag_ == "VBG":
+        return None
+    rest = [t for t in doc[verb.i + 1 : verb.sent.end] if not t.is_punct]
+    subject = _subject_of(verb, covered)
+    if subject is None and verb.i == i:  # "reacted Trump": the name after the verb
+        subject = _name_until_punct(doc, verb.i + 1, covered)
+    if subject is None or not (i <= subject.i < verb.i + 4) or len(rest) > 8:
+        return None
+    if subject.pos_ not in ("PROPN", "PRON", "NOUN") or (
+            subject.pos_ == "PRON" and subject.lower_ not in _PRONOUNS):
+        return None
+    return verb, subject
 
 
 def _inverted_before(doc: Doc, j: int, covered: set[int]) -> tuple[Token, Token] | None:
@@ -347,6 +384,10 @@ def _speaker_then_cue(doc: Doc, i: int, covered: set[int]) -> tuple[Token, Token
     if phrase is None:
         return None
     k = phrase.end
+    if k < len(doc) and doc[k].text == "(":  # "Rep. Jim McDermott (D-Wash.) said"
+        close = next((t.i for t in doc[k + 1 : k + 8] if t.text == ")"), None)
+        if close is not None and not any(t.i in covered for t in doc[k:close]):
+            k = close + 1
     if k < len(doc) and doc[k].text == ",":  # ", President Obama's former chief of staff,"
         close = next((t.i for t in doc[k + 1 : k + 16] if t.text == ","), None)
         if close is not None and not any(t.i in covered for t in doc[k:close]):
@@ -367,12 +408,36 @@ def _cue_then_speaker(doc: Doc, i: int, covered: set[int]) -> tuple[Token, Token
     if k >= len(doc) or k in covered or not cue_lemma(doc[k]) or doc[k].tag_ == "VBG":
         return None  # "..., telling reporters": whom, not who
     m = k + 1
-    while m < len(doc) and doc[m].pos_ in ("ADV", "PART") and m - k < 3:
+    while m < len(doc) and doc[m].pos_ in ("ADV", "PART") and m - k < 3 and (
+            not doc[m].text[:1].isupper()):
         m += 1
     phrase = _phrase_at(doc, m) if m < len(doc) else None
-    if phrase is None or phrase.root.dep_ in ("dobj", "dative", "pobj", "attr", "iobj"):
+    if phrase is not None and (phrase.root.dep_ not in (
+            "dobj", "dative", "pobj", "attr", "iobj") or (
+            phrase.root.dep_ == "dobj" and phrase.root.pos_ == "PROPN"
+            and _subject_of(doc[k], covered) is None)):
+        return doc[k], phrase.root  # "“...?” asked Mr. Manafort": also as the cue's object
+    name = _name_until_punct(doc, m, covered)
+    return (doc[k], name) if name is not None else None
+
+
+def _name_until_punct(doc: Doc, m: int, covered: set[int]) -> Token | None:
+    """The last word of the capitalised name that ends the words from ``m`` up to the next
+    punctuation ("“...,” said Skelly, explaining ...", "said Oversight ranking Democrat
+    Elijah Cummings (D-Md.)"): right after a quote and its cue, that is the speaker, however
+    the parse took it. None when the words run on (more than eight) or end otherwise."""
+    end = m
+    while end < len(doc) and end - m < 8 and end not in covered and not (
+            doc[end].is_punct or doc[end].is_space) and doc[end].sent == doc[m].sent:
+        end += 1
+    if end == m or (end < len(doc) and not (doc[end].is_punct and doc[end].sent == doc[m].sent)
+                    and end != doc[m].sent.end):
         return None
-    return doc[k], phrase.root
+    last = doc[end - 1]
+    if not (last.text[:1].isupper() and last.is_alpha and last.pos_ in ("PROPN", "NOUN", "ADV",
+                                                                        "ADJ", "X")):
+        return None
+    return last
 
 
 def _phrase_at(doc: Doc, i: int) -> Span | None:
@@ -465,6 +530,9 @@ def _introducer(last: Token, covered: set[int] = frozenset()) -> tuple[Token, To
 #: Words between a quote and the next that still make them one utterance when the first
 #: one's attribution stands between them ("“...,” Trump said. “...”").
 MAX_GAP_WORDS = 25
+#: Words of an attribution between two parts of one utterance when the sentences say that it
+#: is one sentence ("“...,” said X, a strategist who advised ... in 2008. “...”").
+MAX_ATTRIBUTION_WORDS = 60
 #: Words of a link between two quotes of one sentence ("“...,” adding, “...”", "and").
 MAX_LINK_WORDS = 3
 #: A quote nobody is found to say with fewer words than this and no sentence in it is a
@@ -476,15 +544,21 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”'’»]*\s+")
 
 
 def inherit_speakers(quotes: list[RawQuote], text: str, *,
-                     headings: frozenset[int] = frozenset()) -> list[RawQuote]:
+                     headings: frozenset[int] = frozenset(),
+                     sentences: Sequence[tuple[int, int]] = ()) -> list[RawQuote]:
     """An article's quotes with the speakers of their parts and continuations filled in:
     a quote without a speaker takes the speaker of the quote before it when the two are one
     utterance — split around the attribution, the next paragraph of an unclosed quote, or
     nothing but quote marks between them — else of a "X said:" that introduces it, else of
     the quote after it with nothing between them, else of a "—Name" line right after it,
     else (for a quote that is a paragraph of its own) of the last attributed quote of the
-    paragraph before, else of a quote elsewhere in the article
-    with the same words (a headline or lead quoting the body). Then left out: quotes in
+    paragraph before, else (for a quote that is a sentence of its own) of the last attributed
+    quote of the sentence before in its paragraph, else of a quote elsewhere in the article
+    with the same words (a headline or lead quoting the body). Short quotes that are
+    no statement (titles: "told NBC's “Today”") are passed over when the
+    quote before or after is looked for. ``sentences``: the article's sentence spans (the
+    attribution between two parts of one utterance may then run long: "“...,” said X, a
+    strategist who ... in 2008. “...”"). Then left out: quotes in
     headings (``headings``: their start offsets) but those with a speaker (reported ones:
     a named one), short quotes that nobody is found to say (scare quotes, titles,
     nicknames), the leads."""
@@ -492,14 +566,18 @@ def inherit_speakers(quotes: list[RawQuote], text: str, *,
     trails = [q for q in quotes if q.kind == "trail"]
     direct = sorted((q for q in quotes if q.kind == "direct"), key=lambda q: q.start)
     reported = [q for q in quotes if q.kind == "indirect" and q.speaker_type != "none"]
+    starts = sorted(start for start, _ in sentences)
     for i, q in enumerate(direct):
         if q.speaker_type != "none":
             continue
-        source = (_same_utterance(direct[i - 1], q, text, before=True) if i else None) or (
+        before = _neighbour(direct, i, -1, text)
+        after = _neighbour(direct, i, 1, text)
+        source = (_same_utterance(before, q, text, before=True, starts=starts)
+                  if before else None) or (
             _lead_for(leads, q, text)) or _trail_for(trails, q, text) or (
-            _same_utterance(direct[i + 1], q, text, before=False) if i + 1 < len(direct)
-            else None) or _paragraph_before(direct[:i] + reported, q, text) or _same_words(
-            direct, q, text)
+            _same_utterance(after, q, text, before=False) if after else None) or (
+            _paragraph_before(direct[:i] + reported, q, text)) or _sentence_before(
+            direct[:i] + reported, q, text, starts) or _same_words(direct, q, text)
         if source is not None:
             direct[i] = replace(q, cue=source.cue, speaker_type=source.speaker_type,
                                 speaker_text=source.speaker_text,
@@ -514,8 +592,17 @@ def inherit_speakers(quotes: list[RawQuote], text: str, *,
     return sorted(kept, key=lambda q: q.start)
 
 
-def _same_utterance(other: RawQuote, q: RawQuote, text: str, *,
-                    before: bool) -> RawQuote | None:
+def _neighbour(direct: list[RawQuote], i: int, step: int, text: str) -> RawQuote | None:
+    """The quote before (``step`` -1) or after (1) ``direct[i]``, passing over titles and
+    words the text only mentions: short quotes that are no statement."""
+    k = i + step
+    while 0 <= k < len(direct) and not _says_something(direct[k], text):
+        k += step
+    return direct[k] if 0 <= k < len(direct) else None
+
+
+def _same_utterance(other: RawQuote, q: RawQuote, text: str, *, before: bool,
+                    starts: Sequence[int] = ()) -> RawQuote | None:
     if other.speaker_type == "none":
         return None
     gap_start, gap_end = (other.end, q.start) if before else (q.end, other.start)
@@ -527,10 +614,37 @@ def _same_utterance(other: RawQuote, q: RawQuote, text: str, *,
     if before and not other.closed and not gap.strip(" \t\r\n\"“„‟«'`"):
         return other  # the next paragraph of a quote left open
     attributed_between = gap_start <= other.speaker_start and other.speaker_end <= gap_end
-    if before and attributed_between and len(gap.split()) <= MAX_GAP_WORDS and (
-            _MARKS_ONLY.match(_SENTENCE_END.split(gap)[-1])):
+    if not (before and attributed_between and "\n" not in gap
+            and _MARKS_ONLY.match(_SENTENCE_END.split(gap)[-1])):
+        return None
+    if len(gap.split()) <= MAX_GAP_WORDS:
         return other  # “...,” X said. “...”: only the attribution between them
+    attribution_end = gap_end - len(_SENTENCE_END.split(gap)[-1])  # after its last mark
+    first = bisect.bisect_right(starts, gap_start)
+    if len(gap.split()) <= MAX_ATTRIBUTION_WORDS and first < len(starts) and (
+            starts[first] >= attribution_end - 1):
+        return other  # a long attribution that is one sentence ("said X, a ... who ...")
     return None
+
+
+def _sentence_before(earlier: list[RawQuote], q: RawQuote, text: str,
+                     starts: Sequence[int]) -> RawQuote | None:
+    """For a quote that is a sentence of its own, the last attributed quote (direct or
+    reported) of the sentence right before it in its paragraph ("Sami recalled how ...
+    “And I was like, ...”")."""
+    k = bisect.bisect_right(starts, q.start) - 1
+    if k < 1 or not _MARKS_ONLY.match(text[starts[k] : q.start]):
+        return None
+    end = bisect.bisect_right(starts, q.end)
+    sent_end = starts[end] if end < len(starts) else len(text)
+    if not _MARKS_ONLY.match(text[q.end : sent_end]):
+        return None
+    previous = starts[k - 1]
+    if "\n" in text[previous : q.start].rstrip():
+        return None
+    inside = [o for o in earlier if o.speaker_type != "none" and _says_something(o, text)
+              and previous <= o.start and o.end <= starts[k]]
+    return max(inside, key=lambda o: o.end) if inside else None
 
 
 def _lead_for(leads: list[RawQuote], q: RawQuote, text: str) -> RawQuote | None:
@@ -551,7 +665,8 @@ def _paragraph_before(earlier: list[RawQuote], q: RawQuote, text: str) -> RawQuo
     if not (_MARKS_ONLY.match(text[line_start : q.start])
             and _MARKS_ONLY.match(text[q.end : line_end])):
         return None
-    before = [o for o in earlier if o.speaker_type != "none" and o.end <= line_start]
+    before = [o for o in earlier if o.speaker_type != "none" and o.end <= line_start
+              and _says_something(o, text)]
     if not before:
         return None
     last = max(before, key=lambda o: o.end)
@@ -577,6 +692,15 @@ def _same_words(direct: list[RawQuote], q: RawQuote, text: str) -> RawQuote | No
             if words in theirs or theirs in words:
                 return other
     return None
+
+
+def _says_something(q: RawQuote, text: str) -> bool:
+    """A reported clause, or a direct quote that is a statement or an attributed utterance
+    ending in its own punctuation ("“Go register,” Trump said"), not a title or a word the
+    text only mentions ("told NBC's “Today”", "what he calls the “crooked” process")."""
+    quote = text[q.start : q.end]
+    return q.kind == "indirect" or _is_statement(quote) or (
+        q.speaker_type != "none" and quote.rstrip()[-1:] in (",", "!", "?"))
 
 
 def _words(text: str) -> str:
@@ -623,12 +747,14 @@ def _cue_outside(sent: Span, covered: set[int]) -> Token | None:
 
 def _reported(doc: Doc, direct: list[tuple[int, int]]) -> Iterator[RawQuote]:
     words = [t.lower_ for t in doc]
+    quoted = {t.i for start, end in direct
+              for t in (doc.char_span(start, end, alignment_mode="expand") or ())}
     for i, lower in enumerate(words):  # only the few candidate tokens are looked at closely
-        if lower in CUE_FORMS:
+        if lower in CUE_FORMS or lower in BACK_FORMS:
             token = doc[i]
-            if token.pos_ != "VERB" or not cue_lemma(token):
-                continue
-            clause = _complement(token)
+            if token.pos_ != "VERB" or not cue_lemma(token) or _after_quote(doc, token, direct):
+                continue  # "“...,” said X": the quote before it is what it reports
+            clause = _complement(token, quoted)
             if clause is not None and not _inside_direct(clause, direct):
                 start, end = _trim(clause)
                 if len(doc.text[start:end].split()) >= MIN_REPORTED_WORDS:
@@ -637,6 +763,17 @@ def _reported(doc: Doc, direct: list[tuple[int, int]]) -> Iterator[RawQuote]:
             quote = _according_to(doc, doc[i])
             if quote is not None:
                 yield quote
+
+
+def _after_quote(doc: Doc, cue: Token, direct: list[tuple[int, int]]) -> bool:
+    """The cue comes right after a direct quote, nothing but marks between them, and takes
+    no clause of its own after it (a subject or a "that": "“Guccifer,” stated that ...")."""
+    if not any(end <= cue.idx and _MARKS_ONLY.match(doc.text[end : cue.idx])
+               for _, end in direct):
+        return False
+    return not any(c.dep_ == "ccomp" and c.i > cue.i and any(
+        g.dep_ in _SUBJECT_DEPS or (g.dep_ == "mark" and g.lower_ == "that")
+        for g in c.children) for c in cue.children)
 
 
 #: Words a reported clause has at the least ("said he would").
@@ -648,12 +785,13 @@ _OBJECT_CUES = frozenset({"announce", "report", "reveal", "confirm", "deny", "ac
                           "pledge", "claim", "allege", "cite"})
 
 
-def _complement(verb: Token) -> Span | None:
-    """The clause a cue reports: its ccomp (the one after it, where there are two), or a
+def _complement(verb: Token, quoted: Collection[int] = frozenset()) -> Span | None:
+    """The clause a cue reports: its ccomp (the longest after it that is no word of a direct
+    quote, ``quoted``, where there are several; see ``_clause``), or a
     "that" clause on its object ("confirmed reports that ..."), or its xcomp in the passive
     ("was reported to have ..."); for a parenthetical cue ("The plan, an inside source
-    said, is to ..."), the clause it stands in; for some cues (``_OBJECT_CUES``) their
-    object."""
+    said, is to ..."; "as The Times reported, ..."), the clause it stands in; for some
+    cues (``_OBJECT_CUES``) their object."""
     lemma = cue_lemma(verb)
     if lemma in _DIRECT_ONLY or (lemma in _CLAUSE_ONLY and not any(
             c.dep_ == "ccomp" for c in verb.children)):
@@ -661,7 +799,9 @@ def _complement(verb: Token) -> Span | None:
     clauses = [c for c in verb.children if c.dep_ == "ccomp"]
     if clauses:
         after = [c for c in clauses if c.i > verb.i]
-        return _subtree(max(after or clauses, key=lambda c: len(list(c.subtree))))
+        outside = [c for c in after if c.i not in quoted]  # not one the parse took from a quote
+        return _clause(max(outside or after or clauses, key=lambda c: len(list(c.subtree))),
+                       verb)
     for child in verb.children:
         if child.dep_ in ("dobj", "obj"):
             for grand in child.children:
@@ -672,6 +812,10 @@ def _complement(verb: Token) -> Span | None:
         for child in verb.children:
             if child.dep_ == "xcomp":
                 return _subtree(child)
+    if verb.dep_ == "advcl" and verb.head.pos_ in ("VERB", "AUX") and any(
+            c.dep_ == "mark" and c.lower_ == "as" for c in verb.children) and any(
+            c.dep_ in _SUBJECT_DEPS for c in verb.children):
+        return _beside_clause(verb)  # "..., as The Times reported on Saturday, he has ..."
     if verb.head.pos_ in ("VERB", "AUX") and (verb.dep_ == "parataxis" or (
             verb.dep_ == "advcl" and any(c.dep_ == "nsubj" for c in verb.children)
             and not any(c.dep_ == "mark" for c in verb.children))):
@@ -682,6 +826,38 @@ def _complement(verb: Token) -> Span | None:
             if child.dep_ in ("dobj", "obj", "xcomp") and len(words) >= 4:
                 return _subtree(child)
     return None
+
+
+def _beside_clause(verb: Token) -> Span:
+    """The longer side of the clause that an "as X reported" stands in, without it."""
+    head = _subtree(verb.head)
+    aside = _subtree(verb)
+    before, after = head.doc[head.start : aside.start], head.doc[aside.end : head.end]
+    return max((before, after), key=lambda span: len(span.text.strip(" ,.")))
+
+
+#: Tags of a past-tense report ("said", "told") and of a verb in the past tense.
+_PAST = frozenset({"VBD"})
+
+
+def _clause(root: Token, cue: Token) -> Span:
+    """A reported clause without what the parse hung on its end that is the reporter's: a
+    participle after a comma (", conceding the race"), or, after a past-tense cue, a verb
+    in the past tense with no subject of its own joined to a clause in another tense ("said
+    she has released ... and called on ...": called is the speaker's act, not what she
+    said)."""
+    span = _subtree(root)
+    ends = [t for t in root.children if t.i > root.i and (
+        (t.dep_ == "advcl" and t.tag_ == "VBG" and root.doc[t.left_edge.i - 1].text == ",")
+        or (t.dep_ == "conj" and t.tag_ in _PAST and cue.tag_ in _PAST
+            and root.tag_ not in _PAST and not any(c.dep_ in _SUBJECT_DEPS
+                                                   for c in t.children)))]
+    if not ends:
+        return span
+    cut = min(t.left_edge.i for t in ends)
+    while cut > span.start and root.doc[cut - 1].dep_ in ("cc", "punct"):
+        cut -= 1
+    return root.doc[span.start : cut] if cut > root.i else span
 
 
 def _subtree(token: Token) -> Span:
@@ -750,7 +926,7 @@ def _quote(doc: Doc, start: int, end: int, kind: str, cue: Token, sent: Span, *,
     """A quote of ``cue``: its subject (or agent) is the speaker, unless it lies inside the
     quote (``covered``), where it is the quote's own words."""
     passive = any(c.dep_ in ("auxpass", "nsubjpass") for c in cue.children)
-    subject = None if passive else _subject_of(cue)
+    subject = None if passive else _subject_of(cue, covered)
     if subject is None:
         agent = next((c for c in cue.children if c.dep_ == "agent"), None)
         if agent is not None and any(c.dep_ == "pobj" for c in agent.children):
@@ -778,13 +954,14 @@ def _name_before(cue: Token, covered: set[int]) -> Token | None:
     return None
 
 
-def _subject_of(verb: Token) -> Token | None:
+def _subject_of(verb: Token, covered: Collection[int] = frozenset()) -> Token | None:
     """The verb's subject, climbing through conjunctions and adverbial clauses ("Putin said
-    ..., while dismissing ..."; "Smith acknowledged ..., stating ...")."""
+    ..., while dismissing ..."; "Smith acknowledged ..., stating ..."); never a word of a
+    quote (``covered``) that the parse took for one ("“My bosses ...,” X said")."""
     token = verb
     for _ in range(4):
         for child in token.children:
-            if child.dep_ == "nsubj":
+            if child.dep_ == "nsubj" and child.i not in covered:
                 return child
             if child.dep_ == "nsubjpass":
                 return None
@@ -792,8 +969,8 @@ def _subject_of(verb: Token) -> Token | None:
             controller = next((c for c in token.head.children if c.dep_ == "dobj"), None)
             if controller is not None:
                 return controller
-        if token.dep_ in ("conj", "advcl", "xcomp", "ccomp", "acl", "pcomp") and (
-                token.head is not token):
+        if token.dep_ in ("conj", "advcl", "xcomp", "ccomp", "acl", "pcomp", "prep") and (
+                token.head is not token):  # "X incurred boos upon saying, “...”"
             token = token.head
         else:
             return None
@@ -860,7 +1037,9 @@ def resolve_quotes(raw: pd.DataFrame, mentions: pd.DataFrame) -> pd.DataFrame:
         rows.append((q.article_id, speaker, entity_id, q.quote, q.cue or None, q.kind,
                      q.start, q.end, kind, entity_id is None, q.sentence, q.sent_start))
     frame = pd.DataFrame(rows, columns=[*QUOTE_COLUMNS, "sent_start"])
-    weak = frame["cue"].isin(WEAK_CUES) & frame["speaker_entity_id"].isna()
+    weak = frame["cue"].isin(WEAK_CUES) & frame["speaker_entity_id"].isna() & (
+        frame["speaker_kind"].eq("unknown")
+        | frame["speaker"].fillna("").str.lower().isin(_NO_SOURCE))
     frame = frame[~weak]
     # One quote per span; found twice ("according to X" and a cue verb), a named speaker wins.
     frame = frame.sort_values(["article_id", "start", "end", "anonymous", "cue"],
