@@ -70,10 +70,13 @@ def test_nlp_mention_offsets_in_article_coordinates(nlp):
 @pytest.mark.slow
 def test_nlp_mentions_leave_out_list_dashes_and_read_wide_spaces_as_spaces(nlp):
     text = ("Polls this week.\n\n-Craig Fehrman explains why Indiana is weird.\n\n"
-            "Senator Elizabeth\u00a0Warren spoke in Boston on Monday.\n")
+            "Senator Elizabeth\u00a0Warren spoke in Boston on Monday.\n\n"
+            "The candidate's @realDonaldTrump Twitter feed serves as a sort of direct line to "
+            "his mind.\n")
     [annotation] = annotate([_task("list", text)], nlp=nlp)
     names = {m.text: m for m in annotation.mentions}
     assert "Craig Fehrman" in names and not any(t.startswith("-") for t in names)
+    assert not any("@" in t for t in names)  # a handle is no person's name
     assert text[names["Craig Fehrman"].start : names["Craig Fehrman"].end] == "Craig Fehrman"
     warren = names["Elizabeth Warren"]  # one name, its offsets still in the article's text
     assert text[warren.start : warren.end] == "Elizabeth\u00a0Warren"

@@ -211,8 +211,9 @@ def doc_mentions(
     for span, label in sorted(spans, key=lambda s: s[0].start):
         sent = span.sent
         lead = len(span.text) - len(span.text.lstrip(_LEAD_MARKS))  # "-Craig Fehrman explains"
-        if lead == len(span.text):
-            continue
+        if lead == len(span.text) or (label == "PERSON" and any(
+                t.text.startswith("@") for t in span)):
+            continue  # a handle is no person's name ("@realDonaldTrump Twitter")
         yield RawMention(
             start=offset + span.start_char + lead,
             end=offset + span.end_char,
