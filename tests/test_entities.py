@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from newsdesk.entities import normalize_name, slugify
+from newsdesk.entities import normalize_name, person_index_row, slugify
 from newsdesk.resolution import resolve
 
 ENTITY_CONTRACT = [
@@ -289,6 +289,27 @@ def test_entities_corpus_knowledge_beats_one_sentences_label(label):
     result = resolve(build(corpus)[0])
     assert _names(result)[("b", "Kasich")] == "John Kasich"
     assert sorted(result.entities["name"]) == ["John Kasich", "Ohio"]
+
+
+def test_entities_a_brand_the_model_calls_a_person_is_not_one():
+    """A one-word "person" no full name of the corpus holds, labelled something else
+    elsewhere, takes that other kind ("on Twitter")."""
+    corpus = {f"a{i}": [("Donald Trump posted on Twitter.", [("Donald Trump", "PERSON"),
+                                                              ("Twitter", "PERSON")])]
+              for i in range(4)}
+    corpus["b"] = [("Twitter said it would act.", [("Twitter", "ORG")])]
+    entities = resolve(build(corpus)[0]).entities.set_index("name")
+    assert entities.loc["Twitter", "kind"] == "organization"
+    assert entities.loc["Twitter", "mentions"] == 5
+    assert entities.loc["Donald Trump", "kind"] == "person"
+
+
+@pytest.mark.parametrize(("name", "indexed"), [("Twitter junkie", False),
+                                               ("Charles de Gaulle", True),
+                                               ("Abu Bakr al-Baghdadi", True),
+                                               ("Osama bin Laden", True)])
+def test_entities_person_index_takes_names_not_phrases(name, indexed):
+    assert (person_index_row(name) is not None) is indexed
 
 
 def test_entities_a_surname_the_model_calls_an_organization_is_the_person():

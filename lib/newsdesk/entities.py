@@ -511,6 +511,10 @@ def is_title_abbreviation(text: str) -> bool:
 #: Name suffixes: part of a person's key ("Donald Trump Jr." is not his father) but never
 #: their surname.
 NAME_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "v"})
+#: Lower-case words that stand inside a person's name ("Ludwig van Beethoven").
+NAME_PARTICLES = frozenset({"de", "da", "das", "do", "dos", "di", "du", "del", "della", "der",
+                            "den", "van", "von", "la", "le", "bin", "ibn", "al", "el", "ter",
+                            "y", "e", "zu", "af", "st", "d", "l"})
 #: A one-word name is a person wherever it appears when the corpus makes this share of its
 #: mentions persons ("corpus knowledge beats one sentence's label").
 PERSON_MAJORITY = 2 / 3
@@ -548,8 +552,10 @@ def person_index_row(name: str) -> tuple[str, str, str, str] | None:
     parts = key.removeprefix("person:").split()
     named = [p for p in parts if p not in NAME_SUFFIXES]
     words = [w for w in name.split() if translit_key(w) not in NAME_SUFFIXES]
-    if len(named) < 2 or len(words) < 2:
-        return None
+    if len(named) < 2 or len(words) < 2 or any(
+            w[:1].islower() and re.split(r"[-’']", w.lower())[0] not in NAME_PARTICLES
+            for w in words):
+        return None  # "Twitter junkie": a lower-case word that is no particle, no name
     short = f"person:{named[0]} {named[-1]}" if len(named) > 2 and named == parts else ""
     # surname and first name as written: "Holtz-Eakin" alone is Douglas Holtz-Eakin's
     return key, translit_key(words[-1]), translit_key(words[0]), short
@@ -635,8 +641,19 @@ class PersonLinker:
         target = self._pick(token, row)
         if target:
             return target
+        if self.never_named_in_full(token):
+            return None  # "Twitter": its kind goes to the corpus' other label for it
         namesakes = {k for k in self.surname[token] if not self._separated(row.norm, k)}
         return ("ambiguous:" if len(namesakes) > 1 else "person:") + token
+
+    def never_named_in_full(self, token: str) -> bool:
+        """A one-word "person" that no full name of the corpus holds as its first name or
+        surname in more than one article, and that the corpus also labels something else: a
+        brand or an institution the model took for a person ("on Twitter"), not somebody's
+        name."""
+        persons, total = self.pstats.get("person:" + token, (0, 0))
+        holders = self.surname[token] | self.first[token]
+        return total > persons and all(self.fame.get(k, 0) < MIN_VOTES for k in holders)
 
     def _person_anyway(self, row, token: str) -> bool:
         """A one-word name the model did not call a person that is one all the same: the

@@ -212,8 +212,8 @@ def doc_mentions(
         sent = span.sent
         lead = len(span.text) - len(span.text.lstrip(_LEAD_MARKS))  # "-Craig Fehrman explains"
         if lead == len(span.text) or (label == "PERSON" and any(
-                t.text.startswith("@") for t in span)):
-            continue  # a handle is no person's name ("@realDonaldTrump Twitter")
+                t.text.startswith("@") or "://" in t.text for t in span)):
+            continue  # a handle or a link is no person's name ("@realDonaldTrump Twitter")
         yield RawMention(
             start=offset + span.start_char + lead,
             end=offset + span.end_char,

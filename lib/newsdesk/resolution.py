@@ -513,9 +513,12 @@ class _Passes:
         places: the most frequent canonical name, ties to the first seen; others: the most
         frequent; forms with digits last), overridden."""
         con = self.con
+        # A name no person was linked to ("name:" keys) is a person only if nothing else
+        # is voted for it: its person votes are the model's, which the linker overruled.
         con.execute(
             "CREATE OR REPLACE TEMP TABLE res_keykind AS SELECT key, "
-            "arg_min(kind, -n * 10 + prio) AS kind FROM (SELECT key, kind, sum(n) AS n, "
+            "arg_min(kind, -n * 10 + prio) AS kind FROM (SELECT key, kind, "
+            "sum(n) * CASE WHEN key LIKE 'name:%' AND kind = 'person' THEN 0 ELSE 1 END AS n, "
             f"{_PRIORITY_SQL} AS prio FROM res_votes_kind GROUP BY key, kind) GROUP BY key"
         )
         _create(con, "res_entkey", ["key", "kind", "name", "entity_id"])
