@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import importlib.metadata
 import importlib.util
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -189,10 +189,13 @@ def annotate(
         seg = tasks_by_id[article_id].segments[index]
         mentions, sentences, roles, quotes, timex = found.setdefault(
             article_id, ([], [], [], [], []))
+        doc_q = list(doc_quotes(doc, offset=seg.start))
+        speakers = [(q.speaker_start - seg.start, q.speaker_end - seg.start) for q in doc_q
+                    if q.speaker_type == "description" and q.speaker_start >= 0]
         mentions.extend(doc_mentions(doc, offset=seg.start, in_title=seg.in_title,
-                                     in_heading=seg.heading))
+                                     in_heading=seg.heading, speakers=speakers))
         sentences.extend((seg.start + s.start_char, seg.start + s.end_char) for s in doc.sents)
-        quotes.extend(doc_quotes(doc, offset=seg.start))
+        quotes.extend(doc_q)
         if not seg.heading:
             roles.extend(doc_roles(doc, offset=seg.start))
             timex.extend(doc_timex(doc, offset=seg.start))
@@ -201,13 +204,17 @@ def annotate(
 
 
 def doc_mentions(
-    doc: Doc, *, offset: int = 0, in_title: bool = False, in_heading: bool = False
+    doc: Doc, *, offset: int = 0, in_title: bool = False, in_heading: bool = False,
+    speakers: Sequence[tuple[int, int]] = (),
 ) -> Iterator[RawMention]:
     """Named-entity mentions of the kinds we keep, with offsets shifted by ``offset``, plus
-    names the model missed that general evidence supports (see ``missed_names``)."""
+    names the model missed that general evidence supports (see ``missed_names``, and
+    ``speakers``: the character spans of quote speakers the sieves found beside a cue but
+    the model tagged no name in, "“...,” said Hannity")."""
     spans = [(_without_lead(ent), ent.label_) for ent in doc.ents if ent.label_ in LABEL_KINDS]
     if not in_heading:
         spans += list(missed_names(doc))
+        spans += list(_speaker_names(doc, speakers, {t.i for s, _ in spans for t in s}))
     for span, label in sorted(spans, key=lambda s: s[0].start):
         sent = span.sent
         lead = len(span.text) - len(span.text.lstrip(_LEAD_MARKS))  # "-Craig Fehrman explains"
@@ -301,6 +308,45 @@ def missed_names(doc: Doc) -> Iterator[tuple]:
             words = {t.lower_ for t in span}
             yield span, "ORG" if words & ORG_WORDS else "PERSON"
         i = end
+
+
+def _speaker_names(doc: Doc, speakers: Sequence[tuple[int, int]],
+                   covered: set[int]) -> Iterator[tuple]:
+    """Quote speakers (character spans) that begin with capitalised names (one to
+    four words, proper nouns or capitalised words mid-sentence, honorifics cut, then the
+    end, punctuation or a preposition) outside every name
+    found: a person's name, or an organization's when it has an organization's word,
+    unless it is a large place (a country, a region, a city of 100,000 or more)."""
+    from newsdesk import places
+
+    for start, end in speakers:
+        span = doc.char_span(start, end, alignment_mode="expand")
+        if span is None:
+            continue
+        i = span.start
+        while i < span.end and doc[i].lower_.rstrip(".") in _SPEAKER_TITLES:
+            i += 1
+        end = i
+        while end < span.end and doc[end].is_alpha and doc[end].text[:1].isupper() and (
+                doc[end].pos_ == "PROPN" or (doc[end].pos_ in ("NOUN", "ADV")
+                                             and end != doc[end].sent.start)) and (
+                end not in covered):  # a capitalised word mid-sentence the tagger missed
+            end += 1
+        after = doc[end] if end < span.end else None
+        if not (1 <= end - i <= 4) or (after is not None and not (
+                after.is_punct or after.pos_ == "ADP")):
+            continue  # "Hannity on his show" yes; "Local news affiliate" no
+        name = doc[i:end]
+        if _large_place(name.text, places):
+            continue  # "China said": the country's government, kept as the place
+        words = {t.lower_ for t in name}
+        yield name, "ORG" if words & ORG_WORDS else "PERSON"
+        covered.update(t.i for t in name)
+
+
+#: Honorifics and titles cut from a speaker before it is taken for a name.
+_SPEAKER_TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "sen", "rep", "gov", "gen",
+                             "prof", "rev", "president", "senator", "governor", "judge"})
 
 
 def _large_place(text: str, places) -> bool:

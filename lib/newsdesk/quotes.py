@@ -255,11 +255,39 @@ def _direct_quote(doc: Doc, start: int, end: int, *, closed: bool = True,
         if cue is not None:
             quote = _quote(doc, start, end, "direct", cue, sent, covered=covered)
             return replace(quote, closed=closed)
-    stance = _stance_subject(inside, covered)
+    stance = _stance_subject(inside, covered) or _clause_subject(doc, inside, covered)
     if stance is not None:
         return _with_speaker(doc, start, end, *stance, first, closed=closed)
     return RawQuote(start, end, "direct", "", "none", "", -1, -1, first.start_char,
                     closed=closed)
+
+
+def _clause_subject(doc: Doc, inside: Span, covered: set[int]) -> tuple[Token, Token] | None:
+    """(verb, subject) of the clause a quoted statement is worked into, whatever its verb,
+    when the subject is a name or a personal pronoun ("Comey indicated that Clinton
+    “should have known that ...”", "the first lady had referred to her as ''a narcissistic
+    loony toon''"). Not for titles (every word capitalised) nor words a quote only
+    mentions (no statement: "the so-called “deal”")."""
+    quote = inside.text
+    words = re.findall(r"[^\W\d_][\w'’-]*", quote)
+    if not _is_statement(quote) or (words and all(w[:1].isupper() for w in words
+                                                  if len(w) > 3)):
+        return None
+    token = inside.root
+    for _ in range(6):
+        if token.head is token:
+            return None
+        token = token.head
+        if token.i not in covered and token.pos_ in ("VERB", "AUX"):
+            break
+    else:
+        return None
+    subject = _subject_of(token, covered)
+    if subject is None or not (subject.ent_type_ in ("PERSON", "ORG", "NORP") or (
+            subject.pos_ == "PROPN" and not subject.ent_type_) or (
+            subject.pos_ == "PRON" and subject.lower_ in _PRONOUNS)):
+        return None
+    return token, subject
 
 
 def _with_speaker(doc: Doc, start: int, end: int, cue: Token, speaker: Token, sent: Span,
@@ -337,8 +365,9 @@ def _any_verb_after(doc: Doc, inside: Span, i: int,
 def _inverted_before(doc: Doc, j: int, covered: set[int]) -> tuple[Token, Token] | None:
     """"Continued Stone: “...”", "Said Trump, “...”": a cue, then the speaker's name,
     right before the quote (``j``: the name's last token)."""
-    if j < 1 or j in covered:
-        return None
+    if j < 1 or j in covered or j + 1 >= len(doc) or doc[j + 1].text not in (",", ":", "—",
+                                                                            "–"):
+        return None  # "said Ted Cruz “says whatever ...”": Cruz is whom the quote is about
     name = next((e for e in doc.ents if e.end - 1 == j and e.label_ in ("PERSON", "ORG")),
                 None)
     start = name.start if name is not None else j
@@ -446,6 +475,11 @@ def _phrase_at(doc: Doc, i: int) -> Span | None:
     token = doc[i]
     if token.pos_ == "PRON" and token.lower_ in _PRONOUNS:
         return doc[i : i + 1]
+    person = next((e for e in doc.ents if e.label_ == "PERSON" and i < e.start <= i + 6), None)
+    if person is not None and token.ent_type_ != "PERSON" and all(
+            t.pos_ in ("PROPN", "NOUN", "ADJ") or t.text in ("-", "'s", "’s")
+            for t in doc[i : person.start]):
+        return doc[i : person.end]  # "Idaho nutritional-supplement executive Frank ..."
     for ent in doc.ents:
         if ent.start <= i < ent.end and ent.label_ in ("PERSON", "ORG", "NORP", "GPE"):
             if ent.end < len(doc) and (doc[ent.end].tag_ == "POS" or (
@@ -457,7 +491,12 @@ def _phrase_at(doc: Doc, i: int) -> Span | None:
             return doc[i : ent.end] if ent.start == i or i == ent.start + 1 else None
     for chunk in doc.noun_chunks:
         if chunk.start == i or (chunk.start < i < chunk.end and token.pos_ == "PROPN"):
-            return chunk if chunk.end - i <= 6 else None
+            if chunk.end - i <= 6:
+                return chunk
+            person = next((e for e in doc.ents if e.label_ == "PERSON"
+                           and i <= e.start and e.end <= chunk.end), None)
+            # "Idaho nutritional-supplement executive Frank VanderSloot": up to the name
+            return doc[i : person.end] if person is not None else None
     if token.pos_ == "PROPN":
         return doc[i : i + 1]
     return None
@@ -475,8 +514,8 @@ def _stance_subject(inside: Span, covered: set[int]) -> tuple[Token, Token] | No
             continue
         if stance_lemma(token):
             subject = _subject_of(token)
-            if subject is not None and subject.i not in covered and subject.ent_type_ in (
-                    "PERSON", "ORG", "NORP", "GPE"):
+            if subject is not None and subject.i not in covered and (subject.ent_type_ in (
+                    "PERSON", "ORG", "NORP", "GPE") or subject.pos_ == "PROPN"):
                 return token, subject
             return None
     return None
@@ -961,6 +1000,8 @@ def _subject_of(verb: Token, covered: Collection[int] = frozenset()) -> Token | 
     token = verb
     for _ in range(4):
         for child in token.children:
+            if token is not verb and token.i in covered:
+                break  # a quoted verb's subject is whom the quote is about ("adding, ...")
             if child.dep_ == "nsubj" and child.i not in covered:
                 return child
             if child.dep_ == "nsubjpass":
@@ -1120,8 +1161,9 @@ _HONORIFICS = frozenset({"mr", "mrs", "ms", "miss", "dr", "sen", "rep", "gov", "
 
 def _named_in_description(q, mentions: list[_Mention]) -> _Mention | None:
     """A person or organization the speaker phrase names after all: at its head (its last
-    word: "the Russian daily Kommersant"), or anywhere in an "according to" source ("a June
-    report from the Center for ...")."""
+    word: "the Russian daily Kommersant"), at its start after honorifics only ("Hannity on
+    his show"), or anywhere in an "according to" source ("a June report from the Center
+    for ...")."""
     if q.speaker_start < 0:
         return None
     inside = [m for m in mentions if m.start >= q.speaker_start and m.end <= q.speaker_end
@@ -1131,7 +1173,12 @@ def _named_in_description(q, mentions: list[_Mention]) -> _Mention | None:
     if q.cue == "according to":
         return inside[0] if len({m.entity_id for m in inside}) == 1 else None
     at_head = [m for m in inside if m.end == q.speaker_end]
-    return at_head[0] if at_head else None
+    if at_head:
+        return at_head[0]
+    lead = (q.speaker_text or "")[: inside[0].start - q.speaker_start]
+    if all(w.lower().rstrip(".") in _HONORIFICS for w in lead.split()):
+        return inside[0]  # "Hannity on his show", "Rep. Jim McDermott (D-Wash.)"
+    return None
 
 
 def _speaker_sent(q) -> int:
