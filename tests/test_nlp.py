@@ -83,6 +83,15 @@ def test_nlp_mentions_leave_out_list_dashes_and_read_wide_spaces_as_spaces(nlp):
 
 
 @pytest.mark.slow
+def test_nlp_quote_speakers_the_model_missed_are_names(nlp):
+    text = ('"They took his slogan and gave it to Trump," Hale said.\n\n'
+            '“It is a shame,” said the mayor of the town.\n')
+    [annotation] = annotate([_task("speakers", text)], nlp=nlp)
+    persons = {m.text for m in annotation.mentions if m.label == "PERSON"}
+    assert "Hale" in persons and not persons & {"the mayor", "mayor"}
+
+
+@pytest.mark.slow
 def test_nlp_offsets_and_in_title_on_cleaned_article(nlp):
     cleaned = clean_text(HEADED)
     title = cleaned.segments[0]

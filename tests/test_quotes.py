@@ -67,6 +67,27 @@ def test_quotes_unclosed_quote_is_marked_open():
     ("“I mean, what is this about unity?” Trump\u00a0added during his appearance.", ["Trump"]),
     # a quote ending in a comma, then its subject and any verb that ends the sentence
     ("“Honestly, we may be on the wrong side of this one,” Oliver barked.", ["Oliver"]),
+    # "according to" after a quote
+    ("“The new material shows the department kept files on senators,” according to Judicial "
+     "Watch.", ["Judicial Watch"]),
+    # the subject of the clause a quoted statement is worked into, whatever its verb
+    ('Comey indicated that Clinton "should have known that an unclassified system was no '
+     'place" for such talk.', ["Comey"]),
+    # whom a quote is about is not its speaker
+    ('Carly Fiorina said Ted Cruz "says whatever he needs to say to get elected."',
+     ["Carly Fiorina"]),
+    ("Trump told Newsmax that Mitt Romney “had a crazy policy which was maniacal,” adding, "
+     "“He lost all of the Latino vote.”", ["Trump", "Trump"]),
+    # a title and a place before the name belong to the speaker phrase
+    ("“We will win this state,” said Idaho businessman Frank VanderSloot.",
+     ["Frank VanderSloot"]),
+    # consecutive quote paragraphs of one speaker, attributed in the second; a question
+    # paragraph is not given the answer's speaker
+    ("“It was fine,” Viguerie notes.\n\nViguerie is upbeat about the race.\n\n“Not only "
+     "can Ted Cruz win in November, he is the one with the best chance.”\n\n“He may be the "
+     "only one,” Viguerie notes.", ["Viguerie", "Viguerie", "Viguerie"]),
+    ("“Do you think you will win this time?”\n\n“Of course I will win,” Trump said.",
+     ["", "Trump"]),
 ])
 def test_quotes_speakers_follow_the_structure(nlp, text, speakers):
     assert [speaker for _, _, speaker in _quotes(nlp, text)] == speakers

@@ -293,8 +293,9 @@ def _clause_subject(doc: Doc, inside: Span, covered: set[int]) -> tuple[Token, T
 def _with_speaker(doc: Doc, start: int, end: int, cue: Token, speaker: Token, sent: Span,
                   *, closed: bool) -> RawQuote:
     kind, text, s_start, s_end = _speaker_phrase(speaker)
-    return RawQuote(start, end, "direct", stance_lemma(cue) or cue.lower_, kind, text, s_start,
-                    s_end, sent.start_char, speaker.sent.start_char, closed)
+    verb = stance_lemma(cue) or ("according to" if cue.lower_ == "according" else cue.lower_)
+    return RawQuote(start, end, "direct", verb, kind, text, s_start, s_end, sent.start_char,
+                    speaker.sent.start_char, closed)
 
 
 #: Tokens that may stand between a quote and its attribution, or inside one: punctuation,
@@ -314,7 +315,9 @@ def _beside(doc: Doc, inside: Span, covered: set[int]) -> tuple[Token, Token] | 
     while i < len(doc) and doc[i].is_punct and i - inside.end < 3:
         i += 1
     after = _speaker_then_cue(doc, i, covered) or _cue_then_speaker(doc, i, covered) or (
-        _any_verb_after(doc, inside, i, covered))
+        _any_verb_after(doc, inside, i, covered)) or (
+        _according_at(doc, i, covered) if inside.text.rstrip()[-1:] not in (".", "!", "?")
+        else None)  # "“...,” according to X", not "“...” According to records, ..."
     if after is not None and not _introduces_next(doc, after[0], inside):
         return after
     j = inside.start - 1
@@ -323,7 +326,9 @@ def _beside(doc: Doc, inside: Span, covered: set[int]) -> tuple[Token, Token] | 
     between = doc.text[doc[j].idx + len(doc[j]) : inside.start_char] if j >= 0 else ""
     if j >= 0 and (":" in between or "--" in between or "—" in between):
         # "Kasich resisted: “...”", "Trump embraced the techniques -- “...”"
-        introduced = _introducer(doc[j], covered)
+        according = next((_according_at(doc, k, covered) for k in range(max(0, j - 8), j)
+                          if doc[k].lower_ == "according"), None)
+        introduced = according or _introducer(doc[j], covered)
         if introduced is not None:
             return introduced
     if j < 0 or (j + 1 < inside.start and doc[j + 1].text not in (",", ":", "—", "-", "–")
@@ -337,6 +342,16 @@ def _beside(doc: Doc, inside: Span, covered: set[int]) -> tuple[Token, Token] | 
         if subject is not None:
             return cue, subject
     return _inverted_before(doc, j, covered)
+
+
+def _according_at(doc: Doc, i: int, covered: set[int]) -> tuple[Token, Token] | None:
+    """("according", source) of "according to X" starting at token ``i`` ("“...,” according
+    to Judicial Watch.", "According to HuffPo: “...”")."""
+    if i + 1 >= len(doc) or doc[i].lower_ != "according" or doc[i + 1].lower_ != "to" or (
+            i in covered):
+        return None
+    source = next((c for c in doc[i + 1].children if c.dep_ == "pobj"), None)
+    return (doc[i], source) if source is not None and source.i not in covered else None
 
 
 def _any_verb_after(doc: Doc, inside: Span, i: int,
@@ -578,6 +593,9 @@ MAX_LINK_WORDS = 3
 #: scare quote, a title or a nickname ("the so-called “deal”"): left out.
 MIN_UNATTRIBUTED_WORDS = 4
 _MARKS_ONLY = re.compile(r"^[\s\"“”„‟«»'`’‘.,;:!?—–-]*$")
+#: A word or two and a comma before a quote that is the rest of its sentence ("Instead,
+#: “he just acts like a defeated man.”").
+_LEAD_IN = re.compile(r"^\s*(?:\w+\s+)?\w+,\s*[\"“„‟«'`]*$")
 #: A sentence's end inside the text between two quotes.
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”'’»]*\s+")
 
@@ -592,7 +610,9 @@ def inherit_speakers(quotes: list[RawQuote], text: str, *,
     the quote after it with nothing between them, else of a "—Name" line right after it,
     else (for a quote that is a paragraph of its own) of the last attributed quote of the
     paragraph before, else (for a quote that is a sentence of its own) of the last attributed
-    quote of the sentence before in its paragraph, else of a quote elsewhere in the article
+    quote of the sentence before in its paragraph, else (for a quote paragraph that asks
+    nothing) of an attributed quote opening the next paragraph, else of a quote elsewhere in
+    the article
     with the same words (a headline or lead quoting the body). Short quotes that are
     no statement (titles: "told NBC's “Today”") are passed over when the
     quote before or after is looked for. ``sentences``: the article's sentence spans (the
@@ -616,7 +636,8 @@ def inherit_speakers(quotes: list[RawQuote], text: str, *,
             _lead_for(leads, q, text)) or _trail_for(trails, q, text) or (
             _same_utterance(after, q, text, before=False) if after else None) or (
             _paragraph_before(direct[:i] + reported, q, text)) or _sentence_before(
-            direct[:i] + reported, q, text, starts) or _same_words(direct, q, text)
+            direct[:i] + reported, q, text, starts) or _paragraph_after(
+            direct[i + 1 :], q, text) or _same_words(direct, q, text)
         if source is not None:
             direct[i] = replace(q, cue=source.cue, speaker_type=source.speaker_type,
                                 speaker_text=source.speaker_text,
@@ -666,13 +687,32 @@ def _same_utterance(other: RawQuote, q: RawQuote, text: str, *, before: bool,
     return None
 
 
+def _paragraph_after(later: list[RawQuote], q: RawQuote, text: str) -> RawQuote | None:
+    """For a quote that is a paragraph of its own and asks nothing, the quote that opens
+    the next paragraph when it is attributed: consecutive quote paragraphs of one speaker,
+    attributed in the second ("“Not only can Cruz win ...” [para] “He may be the only one
+    ...,” Viguerie notes.")."""
+    line_start = text.rfind("\n", 0, q.start) + 1
+    line_end = text.find("\n", q.end)
+    if line_end < 0 or not (_MARKS_ONLY.match(text[line_start : q.start])
+                            and _MARKS_ONLY.match(text[q.end : line_end])) or (
+            text[q.start : q.end].rstrip().endswith("?")):
+        return None
+    nxt = next((o for o in later if o.start > line_end), None)
+    if nxt is None or nxt.speaker_type == "none" or not _MARKS_ONLY.match(
+            text[line_end : nxt.start]):
+        return None
+    return nxt
+
+
 def _sentence_before(earlier: list[RawQuote], q: RawQuote, text: str,
                      starts: Sequence[int]) -> RawQuote | None:
     """For a quote that is a sentence of its own, the last attributed quote (direct or
     reported) of the sentence right before it in its paragraph ("Sami recalled how ...
     “And I was like, ...”")."""
     k = bisect.bisect_right(starts, q.start) - 1
-    if k < 1 or not _MARKS_ONLY.match(text[starts[k] : q.start]):
+    if k < 1 or not (_MARKS_ONLY.match(text[starts[k] : q.start])
+                     or _LEAD_IN.match(text[starts[k] : q.start])):
         return None
     end = bisect.bisect_right(starts, q.end)
     sent_end = starts[end] if end < len(starts) else len(text)
@@ -800,8 +840,8 @@ def _reported(doc: Doc, direct: list[tuple[int, int]]) -> Iterator[RawQuote]:
                     yield _quote(doc, start, end, "indirect", token, token.sent)
         elif lower == "according" and i + 1 < len(words) and words[i + 1] == "to":
             quote = _according_to(doc, doc[i])
-            if quote is not None:
-                yield quote
+            if quote is not None and not _mostly_quoted(quote.start, quote.end, direct):
+                yield quote  # not the direct quote it attributes ("“...,” according to X")
 
 
 def _after_quote(doc: Doc, cue: Token, direct: list[tuple[int, int]]) -> bool:
@@ -932,7 +972,10 @@ def _opens_quote(tokens: list) -> bool:
 
 def _inside_direct(clause: Span, direct: list[tuple[int, int]]) -> bool:
     """Mostly quoted already: a reported clause that is the direct quotes themselves."""
-    start, end = _trim(clause)
+    return _mostly_quoted(*_trim(clause), direct)
+
+
+def _mostly_quoted(start: int, end: int, direct: list[tuple[int, int]]) -> bool:
     if end <= start:
         return True
     quoted = sum(max(0, min(end, e) - max(start, s)) for s, e in direct)
