@@ -887,6 +887,13 @@ def _complement(verb: Token, quoted: Collection[int] = frozenset()) -> Span | No
                 if grand.dep_ in ("acl", "ccomp", "relcl") and any(
                         g.dep_ == "mark" and g.lower_ == "that" for g in grand.children):
                     return _subtree(grand)
+    if lemma in ("say", "tell"):  # "told the audience at his fundraiser that ...": the
+        for token in verb.doc[verb.i + 1 : verb.i + 12]:  # parse hung it on a later noun
+            if token.is_punct or token.i in quoted:
+                break
+            if token.lower_ == "that" and token.dep_ == "mark" and token.head.i > token.i and (
+                    token.head.dep_ in ("acl", "ccomp", "relcl")):
+                return _subtree(token.head)
     if verb.tag_ == "VBN" and any(c.dep_ == "auxpass" for c in verb.children):
         for child in verb.children:
             if child.dep_ == "xcomp":
