@@ -88,6 +88,12 @@ def test_quotes_unclosed_quote_is_marked_open():
      "only one,” Viguerie notes.", ["Viguerie", "Viguerie", "Viguerie"]),
     ("“Do you think you will win this time?”\n\n“Of course I will win,” Trump said.",
      ["", "Trump"]),
+    # a transcript's "Name:" before a quote
+    ('In the morning, Donald Trump: "Appreciate the congrats for being right on terrorism."',
+     ["Donald Trump"]),
+    # a name in a relative clause before the cue is not the speaker
+    ("Of Carson, Levine, who has given money to Marco Rubio, said, “He is flat-out scary.”",
+     [""]),
 ])
 def test_quotes_speakers_follow_the_structure(nlp, text, speakers):
     assert [speaker for _, _, speaker in _quotes(nlp, text)] == speakers

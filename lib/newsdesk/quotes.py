@@ -293,7 +293,8 @@ def _clause_subject(doc: Doc, inside: Span, covered: set[int]) -> tuple[Token, T
 def _with_speaker(doc: Doc, start: int, end: int, cue: Token, speaker: Token, sent: Span,
                   *, closed: bool) -> RawQuote:
     kind, text, s_start, s_end = _speaker_phrase(speaker)
-    verb = stance_lemma(cue) or ("according to" if cue.lower_ == "according" else cue.lower_)
+    verb = stance_lemma(cue) or ("according to" if cue.lower_ == "according" else
+                                 cue.lower_.strip(":"))
     return RawQuote(start, end, "direct", verb, kind, text, s_start, s_end, sent.start_char,
                     speaker.sent.start_char, closed)
 
@@ -328,7 +329,7 @@ def _beside(doc: Doc, inside: Span, covered: set[int]) -> tuple[Token, Token] | 
         # "Kasich resisted: “...”", "Trump embraced the techniques -- “...”"
         according = next((_according_at(doc, k, covered) for k in range(max(0, j - 8), j)
                           if doc[k].lower_ == "according"), None)
-        introduced = according or _introducer(doc[j], covered)
+        introduced = according or _name_colon(doc, j, covered) or _introducer(doc[j], covered)
         if introduced is not None:
             return introduced
     if j < 0 or (j + 1 < inside.start and doc[j + 1].text not in (",", ":", "—", "-", "–")
@@ -342,6 +343,24 @@ def _beside(doc: Doc, inside: Span, covered: set[int]) -> tuple[Token, Token] | 
         if subject is not None:
             return cue, subject
     return _inverted_before(doc, j, covered)
+
+
+def _name_colon(doc: Doc, j: int, covered: set[int]) -> tuple[Token, Token] | None:
+    """(colon, name) of a transcript's or a list's "Name: “...”" (``j``: the last word before
+    the colon, a closing parenthesis allowed: "Rep. Trey Gowdy (R-S.C.):"): a person or
+    organization that starts its sentence or follows a punctuation mark."""
+    if doc[j].text == ")":
+        j = next((k - 1 for k in range(j, max(0, j - 8), -1) if doc[k].text == "("), j)
+    ent = next((e for e in doc.ents if e.end - 1 == j and e.label_ in ("PERSON", "ORG")), None)
+    if ent is None or any(t.i in covered for t in ent):
+        return None
+    first = ent.start
+    while first > ent.sent.start and doc[first - 1].pos_ == "PROPN":
+        first -= 1  # "Rep. Trey Gowdy", "Former secretary of state Hillary Clinton"
+    if first > ent.sent.start and not doc[first - 1].is_punct:
+        return None
+    colon = next((t for t in doc[ent.end : ent.end + 8] if t.text == ":"), None)
+    return (colon, ent.root) if colon is not None else None
 
 
 def _according_at(doc: Doc, i: int, covered: set[int]) -> tuple[Token, Token] | None:
@@ -1038,8 +1057,9 @@ def _name_before(cue: Token, covered: set[int]) -> Token | None:
     ("Sen. Elizabeth Warren (D-MA) said ..."): the last name within eight words of it."""
     for ent in reversed(cue.sent.ents):
         if ent.end <= cue.i and cue.i - ent.end <= 8 and ent.label_ in ("PERSON", "ORG") and (
-                not any(t.i in covered for t in ent)):
-            return ent.root
+                not any(t.i in covered for t in ent)) and not any(
+                a.dep_ in ("relcl", "acl") and a.i < cue.i for a in ent.root.ancestors):
+            return ent.root  # not one in a relative clause ("Levine, who gave to Rubio, said")
     return None
 
 
@@ -1052,7 +1072,8 @@ def _subject_of(verb: Token, covered: Collection[int] = frozenset()) -> Token | 
         for child in token.children:
             if token is not verb and token.i in covered:
                 break  # a quoted verb's subject is whom the quote is about ("adding, ...")
-            if child.dep_ == "nsubj" and child.i not in covered:
+            if child.dep_ == "nsubj" and child.i not in covered and child.pos_ not in (
+                    "ADP", "ADV", "CCONJ", "SCONJ", "PUNCT"):  # "Of Carson, Levine ... said"
                 return child
             if child.dep_ == "nsubjpass":
                 return None
