@@ -91,9 +91,9 @@ def test_quotes_unclosed_quote_is_marked_open():
     # a transcript's "Name:" before a quote
     ('In the morning, Donald Trump: "Appreciate the congrats for being right on terrorism."',
      ["Donald Trump"]),
-    # a name in a relative clause before the cue is not the speaker
-    ("Of Carson, Levine, who has given money to Marco Rubio, said, “He is flat-out scary.”",
-     [""]),
+    # a preposition the parse made the subject is none, nor a name in a relative clause
+    ("Of Carson, Levine, who has given money to Marco Rubio, said, “He’s flat-out scary. I "
+     "think he’s a wonderful man.”", [""]),
 ])
 def test_quotes_speakers_follow_the_structure(nlp, text, speakers):
     assert [speaker for _, _, speaker in _quotes(nlp, text)] == speakers
