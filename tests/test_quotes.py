@@ -6,8 +6,10 @@ from __future__ import annotations
 import pytest
 
 from newsdesk.clean import clean_text
+from newsdesk.ingest import ingest
 from newsdesk.nlp import Task, annotate
 from newsdesk.quotes import RawQuote, inherit_speakers, quote_spans
+from newsdesk.store import Store
 
 
 def _quotes(nlp, text: str) -> list[tuple[str, str, str]]:
@@ -128,6 +130,24 @@ def test_quotes_headline_quote_takes_the_speaker_of_the_body(nlp):
     found = _quotes(nlp, text)
     assert [(q, s) for q, _, s in found] == [("We Will Rebuild The Bridge", "Smith"),
                                              ("We will rebuild the bridge,", "Smith")]
+
+
+@pytest.mark.slow
+def test_quotes_pronoun_is_never_a_person_the_quote_names(tmp_path):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "carson.txt").write_text(
+        "Carson Slams The Media\n\n"
+        "Ben Carson spoke at the debate on Tuesday about the coverage of his campaign.\n\n"
+        "Carson further lambasted the media as biased against him.\n\n"
+        "“When I look at somebody like Hillary Clinton,” he said, “who tells her daughter one "
+        "thing and everyone else another, they call that a lie.”\n", encoding="utf-8")
+    db = tmp_path / "carson.duckdb"
+    ingest(folder, db=db, progress=False)
+    with Store(db, read_only=True) as store:
+        speakers = {s for (s,) in store.con.execute(
+            "SELECT speaker FROM quotes WHERE kind = 'direct'").fetchall()}
+    assert speakers == {"Ben Carson"}
 
 
 def _raw(start: int, end: int, speaker: str = "", *, at: int = -1,

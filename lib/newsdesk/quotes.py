@@ -1134,7 +1134,8 @@ def _speaker_phrase(head: Token, *, prefer_entity: bool = False) -> tuple[str, s
 def resolve_quotes(raw: pd.DataFrame, mentions: pd.DataFrame) -> pd.DataFrame:
     """Resolve raw quotes (with their ``quote`` and ``sentence`` text) into the quotes table,
     contract columns first, then where the quote's sentence starts; ``mentions`` are the
-    resolved mentions (with ``subj``)."""
+    resolved mentions (with ``subj``). A pronoun's person is never one named inside a
+    direct quote ("“When I look at somebody like Hillary Clinton,” he said")."""
     if raw.empty:
         return pd.DataFrame(columns=[*QUOTE_COLUMNS, "sent_start"])
     fields = ["start", "end", "kind", "entity_id", "name", "sent_start", "subj"]
@@ -1143,9 +1144,14 @@ def resolve_quotes(raw: pd.DataFrame, mentions: pd.DataFrame) -> pd.DataFrame:
     for aid, *values in zip(ordered["article_id"], *(ordered[f] for f in fields),
                             strict=True):
         by_article.setdefault(aid, []).append(_Mention(*values))
+    quoted: dict[str, list[tuple[int, int]]] = {}
+    for aid, start, end in raw.loc[raw["kind"] == "direct", ["article_id", "start", "end"]
+                                   ].itertuples(index=False):
+        quoted.setdefault(aid, []).append((start, end))
     rows = []
     for q in raw.sort_values(["article_id", "start"]).itertuples(index=False):
-        speaker, entity_id, kind = _resolve_speaker(q, by_article.get(q.article_id, []))
+        speaker, entity_id, kind = _resolve_speaker(q, by_article.get(q.article_id, []),
+                                                    quoted.get(q.article_id, []))
         rows.append((q.article_id, speaker, entity_id, q.quote, q.cue or None, q.kind,
                      q.start, q.end, kind, entity_id is None, q.sentence, q.sent_start))
     frame = pd.DataFrame(rows, columns=[*QUOTE_COLUMNS, "sent_start"])
@@ -1172,7 +1178,9 @@ class _Mention:
     subj: str
 
 
-def _resolve_speaker(q, mentions: list[_Mention]) -> tuple[str | None, str | None, str]:
+def _resolve_speaker(q, mentions: list[_Mention],
+                     quoted: Sequence[tuple[int, int]] = ()) -> tuple[str | None, str | None,
+                                                                     str]:
     if q.speaker_type == "name":
         hit = [m for m in mentions if m.start < q.speaker_end and m.end > q.speaker_start
                and m.kind in ("person", "organization")]
@@ -1184,8 +1192,10 @@ def _resolve_speaker(q, mentions: list[_Mention]) -> tuple[str | None, str | Non
             return known.name, known.entity_id, known.kind
         return q.speaker_text or None, None, "description"
     if q.speaker_type == "pronoun":
-        if q.speaker_text.lower() in ("he", "she"):
-            person = _antecedent(mentions, q)
+        if q.speaker_text.lower() in ("he", "she"):  # never somebody a quote names
+            outside = [m for m in mentions if not any(s <= m.start and m.end <= e
+                                                      for s, e in quoted)]
+            person = _antecedent(outside, q)
             if person is not None:
                 return person.name, person.entity_id, "person"
         return q.speaker_text, None, "unresolved"
