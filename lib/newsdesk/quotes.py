@@ -133,13 +133,37 @@ class RawQuote:
     closed: bool = True
 
 
+def _ents(doc: Doc) -> tuple[Span, ...]:
+    """The doc's entities, made once per doc (``doc.ents`` builds new spans every call)."""
+    cached = doc.user_data.get("newsdesk_ents")
+    if cached is None:
+        cached = doc.user_data["newsdesk_ents"] = tuple(doc.ents)
+    return cached
+
+
+def _chunks(doc: Doc) -> tuple[Span, ...]:
+    """The doc's noun chunks, found once per doc."""
+    cached = doc.user_data.get("newsdesk_chunks")
+    if cached is None:
+        cached = doc.user_data["newsdesk_chunks"] = tuple(doc.noun_chunks)
+    return cached
+
+
+def _text(doc: Doc) -> str:
+    """The doc's text, joined once per doc."""
+    cached = doc.user_data.get("newsdesk_text")
+    if cached is None:
+        cached = doc.user_data["newsdesk_text"] = doc.text
+    return cached
+
+
 def doc_quotes(doc: Doc, *, offset: int = 0) -> Iterator[RawQuote]:
     """Direct quotes (in quote marks), reported clauses ("X said that ..."), "according to
     X" statements of one parsed paragraph, and the "X said:" that may introduce the next
     paragraph (kind ``lead``; see ``inherit_speakers``)."""
     if not doc.has_annotation("DEP"):
         return
-    spans = quote_spans(doc.text)
+    spans = quote_spans(_text(doc))
     direct = [(start, end) for start, end, _ in spans]
     quoted = {t.i for start, end in direct
               for t in (doc.char_span(start, end, alignment_mode="expand") or ())}
@@ -324,7 +348,7 @@ def _beside(doc: Doc, inside: Span, covered: set[int]) -> tuple[Token, Token] | 
     j = inside.start - 1
     while j >= 0 and (doc[j].is_punct or doc[j].is_space) and inside.start - j <= 4:
         j -= 1
-    between = doc.text[doc[j].idx + len(doc[j]) : inside.start_char] if j >= 0 else ""
+    between = _text(doc)[doc[j].idx + len(doc[j]) : inside.start_char] if j >= 0 else ""
     if j >= 0 and (":" in between or "--" in between or "—" in between):
         # "Kasich resisted: “...”", "Trump embraced the techniques -- “...”"
         according = next((_according_at(doc, k, covered) for k in range(max(0, j - 8), j)
@@ -351,7 +375,7 @@ def _name_colon(doc: Doc, j: int, covered: set[int]) -> tuple[Token, Token] | No
     organization that starts its sentence or follows a punctuation mark."""
     if doc[j].text == ")":
         j = next((k - 1 for k in range(j, max(0, j - 8), -1) if doc[k].text == "("), j)
-    ent = next((e for e in doc.ents if e.end - 1 == j and e.label_ in ("PERSON", "ORG")), None)
+    ent = next((e for e in _ents(doc) if e.end - 1 == j and e.label_ in ("PERSON", "ORG")), None)
     if ent is None or any(t.i in covered for t in ent):
         return None
     first = ent.start
@@ -379,7 +403,7 @@ def _any_verb_after(doc: Doc, inside: Span, i: int,
     subject and a verb that ends the sentence, whatever the verb ("“...,” Oliver barked.",
     "“...?” reacted Trump."): the punctuation inside the marks says the sentence goes on
     with its attribution."""
-    if doc.text[inside.start_char : inside.end_char].rstrip()[-1:] not in (",", "?", "!"):
+    if _text(doc)[inside.start_char : inside.end_char].rstrip()[-1:] not in (",", "?", "!"):
         return None
     verb = next((t for t in doc[i : i + 4] if t.pos_ == "VERB"), None)
     if verb is None or verb.i in covered or verb.tag_ == "VBG":
@@ -402,7 +426,7 @@ def _inverted_before(doc: Doc, j: int, covered: set[int]) -> tuple[Token, Token]
     if j < 1 or j in covered or j + 1 >= len(doc) or doc[j + 1].text not in (",", ":", "—",
                                                                             "–"):
         return None  # "said Ted Cruz “says whatever ...”": Cruz is whom the quote is about
-    name = next((e for e in doc.ents if e.end - 1 == j and e.label_ in ("PERSON", "ORG")),
+    name = next((e for e in _ents(doc) if e.end - 1 == j and e.label_ in ("PERSON", "ORG")),
                 None)
     start = name.start if name is not None else j
     if name is None:
@@ -421,7 +445,7 @@ def _dash_name(doc: Doc, i: int, covered: set[int]) -> tuple[Token, Token] | Non
     """"“...” — David Martosko (@dmartosko)": a dash, then a name, right after a quote."""
     if i >= len(doc) or i in covered or doc[i].text not in ("—", "–", "-", "--"):
         return None
-    for ent in doc.ents:
+    for ent in _ents(doc):
         if ent.start == i + 1 and ent.label_ in ("PERSON", "ORG"):
             return doc[i], ent.root
     return None
@@ -434,7 +458,7 @@ def _introduces_next(doc: Doc, cue: Token, inside: Span) -> bool:
     k = cue.i + 1
     while k < len(doc) and doc[k].pos_ in ("ADV", "PART", "ADP") and k - cue.i < 3:
         k += 1
-    ends = doc.text[inside.start_char : inside.end_char].rstrip()[-1:] in (".", "?", "!")
+    ends = _text(doc)[inside.start_char : inside.end_char].rstrip()[-1:] in (".", "?", "!")
     return ends and k + 1 < len(doc) and doc[k].text in (",", ":") and doc[k + 1].is_quote
 
 
@@ -509,12 +533,12 @@ def _phrase_at(doc: Doc, i: int) -> Span | None:
     token = doc[i]
     if token.pos_ == "PRON" and token.lower_ in _PRONOUNS:
         return doc[i : i + 1]
-    person = next((e for e in doc.ents if e.label_ == "PERSON" and i < e.start <= i + 6), None)
+    person = next((e for e in _ents(doc) if e.label_ == "PERSON" and i < e.start <= i + 6), None)
     if person is not None and token.ent_type_ != "PERSON" and all(
             t.pos_ in ("PROPN", "NOUN", "ADJ") or t.text in ("-", "'s", "’s")
             for t in doc[i : person.start]):
         return doc[i : person.end]  # "Idaho nutritional-supplement executive Frank ..."
-    for ent in doc.ents:
+    for ent in _ents(doc):
         if ent.start <= i < ent.end and ent.label_ in ("PERSON", "ORG", "NORP", "GPE"):
             if ent.end < len(doc) and (doc[ent.end].tag_ == "POS" or (
                     ent.label_ in ("GPE", "NORP") and doc[ent.end].pos_ in ("PROPN", "NOUN",
@@ -523,11 +547,11 @@ def _phrase_at(doc: Doc, i: int) -> Span | None:
                 break  # "Florida's Rick Wilson", "Los Angeles-based attorney Edgar ...":
                 # the phrase is the noun after the place
             return doc[i : ent.end] if ent.start == i or i == ent.start + 1 else None
-    for chunk in doc.noun_chunks:
+    for chunk in _chunks(doc):
         if chunk.start == i or (chunk.start < i < chunk.end and token.pos_ == "PROPN"):
             if chunk.end - i <= 6:
                 return chunk
-            person = next((e for e in doc.ents if e.label_ == "PERSON"
+            person = next((e for e in _ents(doc) if e.label_ == "PERSON"
                            and i <= e.start and e.end <= chunk.end), None)
             # "Idaho nutritional-supplement executive Frank VanderSloot": up to the name
             return doc[i : person.end] if person is not None else None
@@ -559,7 +583,7 @@ def _lead(doc: Doc, direct: list[tuple[int, int]]) -> RawQuote | None:
     """A paragraph that ends with a colon after a speaker ("Trump tweeted:", "Trump issued
     the following statement:"), quoting nothing after it: what follows in the next
     paragraph is that speaker's."""
-    text = doc.text.rstrip()
+    text = _text(doc).rstrip()
     if not text.endswith(":") or any(e >= len(text) - 2 for _, e in direct):
         return None
     last = next((t for t in reversed(doc) if not (t.is_punct or t.is_space)), None)
@@ -825,10 +849,10 @@ def _cue_for(sent: Span, inside: Span, covered: set[int]) -> Token | None:
 def _trail(doc: Doc) -> RawQuote | None:
     """A short paragraph that is a dash and a name ("—Michelle Marks, Philadelphia."):
     the signature of the quote right before it (kind ``trail``)."""
-    if len(doc) > 16 or doc.text.lstrip()[:1] not in ("—", "–", "-"):
+    if len(doc) > 16 or _text(doc).lstrip()[:1] not in ("—", "–", "-"):
         return None
     first = next((t for t in doc if not t.is_punct and not t.is_space), None)
-    ent = next((e for e in doc.ents if first is not None and e.start == first.i
+    ent = next((e for e in _ents(doc) if first is not None and e.start == first.i
                 and e.label_ in ("PERSON", "ORG")), None)
     if ent is None:
         return None
@@ -855,7 +879,7 @@ def _reported(doc: Doc, direct: list[tuple[int, int]]) -> Iterator[RawQuote]:
             clause = _complement(token, quoted)
             if clause is not None and not _inside_direct(clause, direct):
                 start, end = _trim(clause)
-                if len(doc.text[start:end].split()) >= MIN_REPORTED_WORDS:
+                if len(_text(doc)[start:end].split()) >= MIN_REPORTED_WORDS:
                     yield _quote(doc, start, end, "indirect", token, token.sent)
         elif lower == "according" and i + 1 < len(words) and words[i + 1] == "to":
             quote = _according_to(doc, doc[i])
@@ -866,7 +890,7 @@ def _reported(doc: Doc, direct: list[tuple[int, int]]) -> Iterator[RawQuote]:
 def _after_quote(doc: Doc, cue: Token, direct: list[tuple[int, int]]) -> bool:
     """The cue comes right after a direct quote, nothing but marks between them, and takes
     no clause of its own after it (a subject or a "that": "“Guccifer,” stated that ...")."""
-    if not any(end <= cue.idx and _MARKS_ONLY.match(doc.text[end : cue.idx])
+    if not any(end <= cue.idx and _MARKS_ONLY.match(_text(doc)[end : cue.idx])
                for _, end in direct):
         return False
     return not any(c.dep_ == "ccomp" and c.i > cue.i and any(
@@ -1055,7 +1079,9 @@ def _quote(doc: Doc, start: int, end: int, kind: str, cue: Token, sent: Span, *,
 def _name_before(cue: Token, covered: set[int]) -> Token | None:
     """The person or organization named just before a cue the parse gave no subject
     ("Sen. Elizabeth Warren (D-MA) said ..."): the last name within eight words of it."""
-    for ent in reversed(cue.sent.ents):
+    sent = cue.sent
+    for ent in reversed([e for e in _ents(cue.doc)
+                         if sent.start <= e.start and e.end <= sent.end]):
         if ent.end <= cue.i and cue.i - ent.end <= 8 and ent.label_ in ("PERSON", "ORG") and (
                 not any(t.i in covered for t in ent)) and not any(
                 a.dep_ in ("relcl", "acl") and a.i < cue.i for a in ent.root.ancestors):
@@ -1098,11 +1124,11 @@ def _speaker_phrase(head: Token, *, prefer_entity: bool = False) -> tuple[str, s
         head = head.head.head  # "Sanders, who said ...": the one the clause is about
     if head.lower_ in _PRONOUNS and head.pos_ == "PRON":
         return "pronoun", head.text, head.idx, head.idx + len(head)
-    ents = [e for e in doc.ents if e.start <= head.i < e.end]
+    ents = [e for e in _ents(doc) if e.start <= head.i < e.end]
     if not ents:  # "the country's top negotiator Jan Novak said": the name is an appositive
         for child in head.children:
             if child.dep_ == "appos":
-                ents = [e for e in doc.ents if e.start <= child.i < e.end
+                ents = [e for e in _ents(doc) if e.start <= child.i < e.end
                         and e.label_ in ("PERSON", "ORG")]
                 if ents:
                     break
@@ -1111,14 +1137,14 @@ def _speaker_phrase(head: Token, *, prefer_entity: bool = False) -> tuple[str, s
         conj = [c for c in head.children if c.dep_ == "conj"]
         end = ent.end
         for c in conj:
-            inner = [e for e in doc.ents if e.start <= c.i < e.end]
+            inner = [e for e in _ents(doc) if e.start <= c.i < e.end]
             if inner:
                 end = max(end, inner[0].end)
         span = doc[ent.start : end]
         return "name", span.text, span.start_char, span.end_char
     if prefer_entity:
         subtree = _subtree(head)
-        inner = [e for e in doc.ents if subtree.start <= e.start and e.end <= subtree.end
+        inner = [e for e in _ents(doc) if subtree.start <= e.start and e.end <= subtree.end
                  and e.label_ in ("PERSON", "ORG")]
         if inner:
             return "name", inner[0].text, inner[0].start_char, inner[0].end_char
