@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -133,28 +133,25 @@ class RawQuote:
     closed: bool = True
 
 
+def _once(doc: Doc, key: str, make: Callable[[], object]):
+    """``make()`` for this doc, computed on the first call and kept in ``doc.user_data``
+    (``doc.ents``, ``doc.noun_chunks`` and ``doc.text`` build anew on every access)."""
+    name = "newsdesk_" + key
+    if name not in doc.user_data:
+        doc.user_data[name] = make()
+    return doc.user_data[name]
+
+
 def _ents(doc: Doc) -> tuple[Span, ...]:
-    """The doc's entities, made once per doc (``doc.ents`` builds new spans every call)."""
-    cached = doc.user_data.get("newsdesk_ents")
-    if cached is None:
-        cached = doc.user_data["newsdesk_ents"] = tuple(doc.ents)
-    return cached
+    return _once(doc, "ents", lambda: tuple(doc.ents))
 
 
 def _chunks(doc: Doc) -> tuple[Span, ...]:
-    """The doc's noun chunks, found once per doc."""
-    cached = doc.user_data.get("newsdesk_chunks")
-    if cached is None:
-        cached = doc.user_data["newsdesk_chunks"] = tuple(doc.noun_chunks)
-    return cached
+    return _once(doc, "chunks", lambda: tuple(doc.noun_chunks))
 
 
 def _text(doc: Doc) -> str:
-    """The doc's text, joined once per doc."""
-    cached = doc.user_data.get("newsdesk_text")
-    if cached is None:
-        cached = doc.user_data["newsdesk_text"] = doc.text
-    return cached
+    return _once(doc, "text", lambda: doc.text)
 
 
 def doc_quotes(doc: Doc, *, offset: int = 0) -> Iterator[RawQuote]:
@@ -735,12 +732,10 @@ def _paragraph_after(later: list[RawQuote], q: RawQuote, text: str) -> RawQuote 
     the next paragraph when it is attributed: consecutive quote paragraphs of one speaker,
     attributed in the second ("“Not only can Cruz win ...” [para] “He may be the only one
     ...,” Viguerie notes.")."""
-    line_start = text.rfind("\n", 0, q.start) + 1
-    line_end = text.find("\n", q.end)
-    if line_end < 0 or not (_MARKS_ONLY.match(text[line_start : q.start])
-                            and _MARKS_ONLY.match(text[q.end : line_end])) or (
-            text[q.start : q.end].rstrip().endswith("?")):
+    own = _own_paragraph(q, text)
+    if own is None or own[1] == len(text) or text[q.start : q.end].rstrip().endswith("?"):
         return None
+    line_end = own[1]
     nxt = next((o for o in later if o.start > line_end), None)
     if nxt is None or nxt.speaker_type == "none" or not _MARKS_ONLY.match(
             text[line_end : nxt.start]):
@@ -781,12 +776,10 @@ def _paragraph_before(earlier: list[RawQuote], q: RawQuote, text: str) -> RawQuo
     """For a quote that is a paragraph of its own, the last attributed quote (direct or
     reported) of the paragraph right before it: the journalist's quote paragraph after an
     attribution ("Ash argued in his email, the incident ... [para] “In ...”")."""
-    line_start = text.rfind("\n", 0, q.start) + 1
-    line_end = text.find("\n", q.end)
-    line_end = len(text) if line_end < 0 else line_end
-    if not (_MARKS_ONLY.match(text[line_start : q.start])
-            and _MARKS_ONLY.match(text[q.end : line_end])):
+    own = _own_paragraph(q, text)
+    if own is None:
         return None
+    line_start = own[0]
     before = [o for o in earlier if o.speaker_type != "none" and o.end <= line_start
               and _says_something(o, text)]
     if not before:
@@ -795,6 +788,16 @@ def _paragraph_before(earlier: list[RawQuote], q: RawQuote, text: str) -> RawQuo
     gap = text[last.end : line_start]
     lines = [ln for ln in gap.split("\n") if ln.strip()]
     return last if len(lines) <= 1 and "\n" in gap else None
+
+
+def _own_paragraph(q: RawQuote, text: str) -> tuple[int, int] | None:
+    """(start, end) of the paragraph a quote fills alone (nothing but marks beside it)."""
+    start = text.rfind("\n", 0, q.start) + 1
+    end = text.find("\n", q.end)
+    end = len(text) if end < 0 else end
+    if _MARKS_ONLY.match(text[start : q.start]) and _MARKS_ONLY.match(text[q.end : end]):
+        return start, end
+    return None
 
 
 def _trail_for(trails: list[RawQuote], q: RawQuote, text: str) -> RawQuote | None:
@@ -1174,10 +1177,13 @@ def resolve_quotes(raw: pd.DataFrame, mentions: pd.DataFrame) -> pd.DataFrame:
     for aid, start, end in raw.loc[raw["kind"] == "direct", ["article_id", "start", "end"]
                                    ].itertuples(index=False):
         quoted.setdefault(aid, []).append((start, end))
+    unquoted = {aid: [m for m in ms if not any(s <= m.start and m.end <= e
+                                               for s, e in quoted.get(aid, ()))]
+                for aid, ms in by_article.items()}
     rows = []
     for q in raw.sort_values(["article_id", "start"]).itertuples(index=False):
         speaker, entity_id, kind = _resolve_speaker(q, by_article.get(q.article_id, []),
-                                                    quoted.get(q.article_id, []))
+                                                    unquoted.get(q.article_id, []))
         rows.append((q.article_id, speaker, entity_id, q.quote, q.cue or None, q.kind,
                      q.start, q.end, kind, entity_id is None, q.sentence, q.sent_start))
     frame = pd.DataFrame(rows, columns=[*QUOTE_COLUMNS, "sent_start"])
@@ -1205,8 +1211,10 @@ class _Mention:
 
 
 def _resolve_speaker(q, mentions: list[_Mention],
-                     quoted: Sequence[tuple[int, int]] = ()) -> tuple[str | None, str | None,
-                                                                     str]:
+                     unquoted: list[_Mention] | None = None) -> tuple[str | None, str | None,
+                                                                      str]:
+    """(speaker, entity id, kind) of a raw quote; ``unquoted``: the mentions outside every
+    direct quote of its article, the candidates of a pronoun (default: all)."""
     if q.speaker_type == "name":
         hit = [m for m in mentions if m.start < q.speaker_end and m.end > q.speaker_start
                and m.kind in ("person", "organization")]
@@ -1219,9 +1227,7 @@ def _resolve_speaker(q, mentions: list[_Mention],
         return q.speaker_text or None, None, "description"
     if q.speaker_type == "pronoun":
         if q.speaker_text.lower() in ("he", "she"):  # never somebody a quote names
-            outside = [m for m in mentions if not any(s <= m.start and m.end <= e
-                                                      for s, e in quoted)]
-            person = _antecedent(outside, q)
+            person = _antecedent(mentions if unquoted is None else unquoted, q)
             if person is not None:
                 return person.name, person.entity_id, "person"
         return q.speaker_text, None, "unresolved"
