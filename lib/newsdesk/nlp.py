@@ -17,7 +17,13 @@ from typing import TYPE_CHECKING
 
 from newsdesk.clean import Segment
 from newsdesk.config import DEFAULT_MODEL, EXTRACTION_VERSION, MODEL_INSTALL_HINT, model_name
-from newsdesk.quotes import RawQuote, cue_lemma, doc_quotes, inherit_speakers
+from newsdesk.quotes import (
+    SPEAKER_TITLES,
+    RawQuote,
+    cue_lemma,
+    doc_quotes,
+    inherit_speakers,
+)
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -324,7 +330,7 @@ def _speaker_names(doc: Doc, speakers: Sequence[tuple[int, int]],
         if span is None:
             continue
         i = span.start
-        while i < span.end and doc[i].lower_.rstrip(".") in _SPEAKER_TITLES:
+        while i < span.end and doc[i].lower_.rstrip(".") in SPEAKER_TITLES:
             i += 1
         end = i
         while end < span.end and doc[end].is_alpha and doc[end].text[:1].isupper() and (
@@ -343,10 +349,6 @@ def _speaker_names(doc: Doc, speakers: Sequence[tuple[int, int]],
         yield name, "ORG" if words & ORG_WORDS else "PERSON"
         covered.update(t.i for t in name)
 
-
-#: Honorifics and titles cut from a speaker before it is taken for a name.
-_SPEAKER_TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "sen", "rep", "gov", "gen",
-                             "prof", "rev", "president", "senator", "governor", "judge"})
 
 
 def _large_place(text: str, places) -> bool:

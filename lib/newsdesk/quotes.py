@@ -1268,8 +1268,10 @@ def _known_name(phrase: str, mentions: list[_Mention]) -> _Mention | None:
     return ranked[0][0]
 
 
-_HONORIFICS = frozenset({"mr", "mrs", "ms", "miss", "dr", "sen", "rep", "gov", "gen", "prof",
-                         "president", "senator", "governor", "secretary", "former", "the"})
+#: Honorifics and titles before a speaker's name ("Mr.", "Sen.", "Rev.", "Judge").
+SPEAKER_TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "sen", "rep", "gov", "gen", "prof",
+                            "rev", "president", "senator", "governor", "judge"})
+_HONORIFICS = SPEAKER_TITLES | {"secretary", "former", "the"}
 
 
 def _named_in_description(q, mentions: list[_Mention]) -> _Mention | None:
