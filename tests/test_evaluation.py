@@ -84,6 +84,9 @@ def test_evaluation_visible_text_is_what_a_reader_sees():
     ("Corey Lewandowski", "Trump's campaign manager Corey Lewandowski", True),
     ("Washington Post", "the Washington Post", True),
     ("Brent Bozell III", "Bozell", True),
+    ("Robert P. Casey Jr", "Sen. Robert P. Casey Jr. (D-Pa.), a Clinton backer.", True),
+    ("Harry B. Harris Jr", "Admiral Harris", True),
+    ("Robert P. Casey Jr", "Sen. Robert P. Jones Jr.", False),
     ("Ted Cruz", "a campaign aide", False),
     (None, "Mr. Trump", False),
 ])

@@ -183,7 +183,9 @@ def annotate(
         mentions, sentences, roles, quotes, timex = found.pop(article_id, ([], [], [], [], []))
         headings = frozenset(q.start for q in quotes for seg in task.segments
                              if seg.heading and seg.start <= q.start < seg.end)
-        quotes = inherit_speakers(quotes, task.text, headings=headings, sentences=sentences)
+        persons = [(m.start, m.end, m.text) for m in mentions if m.label == "PERSON"]
+        quotes = inherit_speakers(quotes, task.text, headings=headings, sentences=sentences,
+                                  persons=persons)
         return Annotation(article_id, *(tuple(p) for p in (mentions, sentences, roles, quotes,
                                                             timex)))
 

@@ -276,8 +276,9 @@ def _direct_quote(doc: Doc, start: int, end: int, *, closed: bool = True,
         if cue is not None:
             quote = _quote(doc, start, end, "direct", cue, sent, covered=covered)
             return replace(quote, closed=closed)
-    stance = _stance_subject(inside, covered) or _clause_subject(doc, inside, covered)
-    if stance is not None:
+    stance = _stance_subject(inside, covered) or _clause_subject(doc, inside, covered) or (
+        _after(doc, inside, covered) if inside.text.rstrip()[-1:] in ("?", "!") else None)
+    if stance is not None:  # last: "“...?” Trump asked reporters" after no other cue
         return _with_speaker(doc, start, end, *stance, first, closed=closed)
     return RawQuote(start, end, "direct", "", "none", "", -1, -1, first.start_char,
                     closed=closed)
@@ -328,6 +329,14 @@ _GLUE_POS = frozenset({"PUNCT", "ADV", "PART", "AUX"})
 def _beside(doc: Doc, inside: Span, covered: set[int]) -> tuple[Token, Token] | None:
     """(cue, speaker) right after the quote ("...,” X said", "...,” said X") or right
     before it ("X said, “...", "X said:")."""
+    after = _after(doc, inside, covered)
+    if after is not None and not _next_statement(doc, after[0], inside, covered):
+        return after
+    return _before(doc, inside, covered)
+
+
+def _after(doc: Doc, inside: Span, covered: set[int]) -> tuple[Token, Token] | None:
+    """(cue, speaker) right after the quote ("...,” X said", "...,” said X", "” — X")."""
     i = inside.end
     while i < len(doc) and doc[i].is_quote and i - inside.end < 2:
         i += 1
@@ -340,8 +349,11 @@ def _beside(doc: Doc, inside: Span, covered: set[int]) -> tuple[Token, Token] | 
         _any_verb_after(doc, inside, i, covered)) or (
         _according_at(doc, i, covered) if inside.text.rstrip()[-1:] not in (".", "!", "?")
         else None)  # "“...,” according to X", not "“...” According to records, ..."
-    if after is not None and not _introduces_next(doc, after[0], inside):
-        return after
+    return None if after is None or _introduces_next(doc, after[0], inside) else after
+
+
+def _before(doc: Doc, inside: Span, covered: set[int]) -> tuple[Token, Token] | None:
+    """(cue, speaker) right before the quote ("X said, “...", "X said:", "Said X, “...")."""
     j = inside.start - 1
     while j >= 0 and (doc[j].is_punct or doc[j].is_space) and inside.start - j <= 4:
         j -= 1
@@ -457,6 +469,29 @@ def _introduces_next(doc: Doc, cue: Token, inside: Span) -> bool:
         k += 1
     ends = _text(doc)[inside.start_char : inside.end_char].rstrip()[-1:] in (".", "?", "!")
     return ends and k + 1 < len(doc) and doc[k].text in (",", ":") and doc[k + 1].is_quote
+
+
+#: Words after the cue of "“....” X said ..." beyond which the cue's sentence is a new one.
+MAX_TRAILING_WORDS = 6
+#: Dependents that give a verb a statement of its own ("X wrote a letter", "X called the
+#: program a disaster", "X said that ...", "X fired back, attacking ...").
+_OWN_OBJECTS = frozenset({"dobj", "ccomp", "xcomp", "dative", "oprd", "advcl"})
+
+
+def _next_statement(doc: Doc, cue: Token, inside: Span, covered: set[int]) -> bool:
+    """A cue after a quote that ended its sentence and that makes a statement of its own,
+    with an object or clause outside quotes or (after a full stop) a long sentence after
+    it: the next sentence, not the attribution ("... called the lines “unacceptable.” Mayor
+    Greg Stanton wrote a letter to ...", "“a failed candidate.” Romney fired back in March,
+    attacking ...", "“... does it make?” Her critics cited it as evidence ...")."""
+    ends = _text(doc)[inside.start_char : inside.end_char].rstrip()[-1:]
+    if ends not in (".", "?", "!"):
+        return False
+    objects = {c.dep_ for c in cue.children if c.i not in covered and c.i > cue.i}
+    if ends != ".":  # "“...?” Her critics cited it as evidence ..."
+        return bool(objects & {"dobj", "ccomp"})
+    rest = [t for t in doc[cue.i + 1 : cue.sent.end] if not t.is_punct and t.i not in covered]
+    return len(rest) > MAX_TRAILING_WORDS or bool(objects & _OWN_OBJECTS)
 
 
 def _speaker_then_cue(doc: Doc, i: int, covered: set[int]) -> tuple[Token, Token] | None:
@@ -642,7 +677,8 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”'’»]*\s+")
 
 def inherit_speakers(quotes: list[RawQuote], text: str, *,
                      headings: frozenset[int] = frozenset(),
-                     sentences: Sequence[tuple[int, int]] = ()) -> list[RawQuote]:
+                     sentences: Sequence[tuple[int, int]] = (),
+                     persons: Sequence[tuple[int, int, str]] = ()) -> list[RawQuote]:
     """An article's quotes with the speakers of their parts and continuations filled in:
     a quote without a speaker takes the speaker of the quote before it when the two are one
     utterance — split around the attribution, the next paragraph of an unclosed quote, or
@@ -651,11 +687,13 @@ def inherit_speakers(quotes: list[RawQuote], text: str, *,
     else (for a quote that is a paragraph of its own) of the last attributed quote of the
     paragraph before, else (for a quote that is a sentence of its own) of the last attributed
     quote of the sentence before in its paragraph, else (for a quote paragraph that asks
-    nothing) of an attributed quote opening the next paragraph, else of a quote elsewhere in
-    the article
-    with the same words (a headline or lead quoting the body). Short quotes that are
-    no statement (titles: "told NBC's “Today”") are passed over when the
-    quote before or after is looked for. ``sentences``: the article's sentence spans (the
+    nothing) of an attributed quote opening the next paragraph, else (for a quote inside a
+    reported clause) of that clause, else (for a statement later in a paragraph) of the last
+    attributed quote of the paragraph when no other person is named after its sentence
+    (``persons``: the article's person mentions, start, end and text), else of a quote
+    elsewhere in the article with the same words (a headline or lead quoting the body).
+    Short quotes that are no statement (titles: "told NBC's “Today”") are passed over when
+    the quote before or after is looked for. ``sentences``: the article's sentence spans (the
     attribution between two parts of one utterance may then run long: "“...,” said X, a
     strategist who ... in 2008. “...”"). Then left out: quotes in
     headings (``headings``: their start offsets) but those with a speaker (reported ones:
@@ -677,7 +715,9 @@ def inherit_speakers(quotes: list[RawQuote], text: str, *,
             _same_utterance(after, q, text, before=False) if after else None) or (
             _paragraph_before(direct[:i] + reported, q, text)) or _sentence_before(
             direct[:i] + reported, q, text, starts) or _paragraph_after(
-            direct[i + 1 :], q, text) or _same_words(direct, q, text)
+            direct[i + 1 :], q, text) or _reported_around(reported, q) or (
+            _later_in_paragraph(direct[:i] + reported, q, text, starts, persons)) or (
+            _same_words(direct, q, text))
         if source is not None:
             direct[i] = replace(q, cue=source.cue, speaker_type=source.speaker_type,
                                 speaker_text=source.speaker_text,
@@ -762,6 +802,38 @@ def _sentence_before(earlier: list[RawQuote], q: RawQuote, text: str,
     inside = [o for o in earlier if o.speaker_type != "none" and _says_something(o, text)
               and previous <= o.start and o.end <= starts[k]]
     return max(inside, key=lambda o: o.end) if inside else None
+
+
+def _reported_around(reported: list[RawQuote], q: RawQuote) -> RawQuote | None:
+    """The attributed reported clause a quote lies in ("Zimmerman said he planned ... to
+    counter “Hillary Clinton's anti-firearm rhetoric.”")."""
+    return next((r for r in reported if r.start <= q.start and q.end <= r.end), None)
+
+
+def _later_in_paragraph(earlier: list[RawQuote], q: RawQuote, text: str,
+                        starts: Sequence[int],
+                        persons: Sequence[tuple[int, int, str]]) -> RawQuote | None:
+    """For a statement later in a paragraph, the paragraph's last attributed quote when no
+    other person is named from the end of that quote's sentence on ("“...,” said Steve
+    Schmidt, a strategist on John McCain's campaign. Unless rivals quit, “it's very
+    difficult ...”")."""
+    if not _is_statement(text[q.start : q.end]):
+        return None
+    line_start = text.rfind("\n", 0, q.start) + 1
+    inside = [o for o in earlier if o.speaker_type != "none" and _says_something(o, text)
+              and line_start <= min(o.start, o.speaker_start if o.speaker_start >= 0
+                                    else o.start) and o.end <= q.start]
+    if not inside:
+        return None
+    last = max(inside, key=lambda o: o.end)
+    said_end = max(last.end, last.speaker_end)
+    k = bisect.bisect_right(starts, said_end)
+    region_start = starts[k] if k < len(starts) and starts[k] <= q.start else said_end
+    surname = last.speaker_text.split()[-1:] if last.speaker_type == "name" else []
+    for start, end, name in persons:
+        if region_start <= start and end <= q.start and name.split()[-1:] != surname:
+            return None
+    return last
 
 
 def _lead_for(leads: list[RawQuote], q: RawQuote, text: str) -> RawQuote | None:
@@ -1098,7 +1170,8 @@ def _subject_of(verb: Token, covered: Collection[int] = frozenset()) -> Token | 
     quote (``covered``) that the parse took for one ("“My bosses ...,” X said")."""
     token = verb
     for _ in range(4):
-        for child in token.children:
+        # the nearest subject before the verb first: "LONDON (Reuters) - Donald Trump said"
+        for child in sorted(token.children, key=lambda c: (c.i > token.i, abs(c.i - token.i))):
             if token is not verb and token.i in covered:
                 break  # a quoted verb's subject is whom the quote is about ("adding, ...")
             if child.dep_ == "nsubj" and child.i not in covered and child.pos_ not in (

@@ -114,7 +114,7 @@ _SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
 TITLES = frozenset("""
 mr mrs ms miss dr prof sen rep gov gen lt col sgt capt maj adm rev hon pres sec st sir dame
 president senator governor secretary representative congressman congresswoman mayor judge
-justice general chairman chairwoman speaker leader former vice candidate nominee
+justice general admiral chairman chairwoman speaker leader former vice candidate nominee
 """.split())
 
 
@@ -124,13 +124,15 @@ def fold(text: str) -> str:
 
 
 def _runs(text: str) -> list[list[str]]:
-    """Capitalised word runs of a phrase, titles and possessives dropped: "Trump's campaign
-    manager Corey Lewandowski" -> [["trump"], ["corey", "lewandowski"]]."""
+    """Capitalised word runs of a phrase, titles, suffixes and possessives dropped: "Trump's
+    campaign manager Corey Lewandowski" -> [["trump"], ["corey", "lewandowski"]]."""
     runs: list[list[str]] = []
     current: list[str] = []
     for raw in re.findall(r"[\w.'’-]+|[,;:()]", text):
         word = re.sub(r"['’]s?$", "", raw).strip(".-")
         folded = fold(word).replace("'", "")
+        if current and folded in _SUFFIXES:
+            continue  # "Robert P. Casey Jr.": the surname is Casey, as for the entity
         if word[:1].isupper() and folded and folded not in TITLES:
             current.append(folded)
             if raw.endswith(("'s", "’s", "'", "’")):
