@@ -975,6 +975,8 @@ def _after_quote(doc: Doc, cue: Token, direct: list[tuple[int, int]]) -> bool:
 
 #: Words a reported clause has at the least ("said he would").
 MIN_REPORTED_WORDS = 2
+#: Words of a sentence before a closing "..., police said." at the least.
+MIN_SAID_LAST_WORDS = 4
 #: Cues whose object, when it is not a clause, is still what was reported ("announced new
 #: measures that ...", "reported raising $9 million").
 _OBJECT_CUES = frozenset({"announce", "report", "reveal", "confirm", "deny", "acknowledge",
@@ -1029,7 +1031,31 @@ def _complement(verb: Token, quoted: Collection[int] = frozenset()) -> Span | No
             words = [t for t in child.subtree if t.is_alpha]
             if child.dep_ in ("dobj", "obj", "xcomp") and len(words) >= 4:
                 return _subtree(child)
-    return None
+            if child.dep_ == "nsubjpass" and len(words) >= 2 and child.i < verb.i:
+                return _subtree(child)  # "News of the move was first reported by X"
+    return _said_last(verb)
+
+
+def _said_last(verb: Token) -> Span | None:
+    """The sentence before a closing attribution ("..., police said.", "..., his top aide,
+    Tad Devine, told The Huffington Post.", "..., said a former spokesman."): the cue and
+    its subject come after a comma and end the sentence, with nothing of their own to
+    report; what the parse hung elsewhere is still the content."""
+    sent = verb.sent
+    subject = next((c for c in verb.children if c.dep_ == "nsubj"), None)
+    if subject is None:
+        return None
+    left = min(subject.left_edge.i, verb.i)
+    if left - 1 <= sent.start or verb.doc[left - 1].text != ",":
+        return None
+    if any(c.dep_ in ("ccomp", "xcomp", "advcl", "conj") and c.i > verb.i
+           for c in verb.children) or verb.right_edge.i < sent.end - 2:
+        return None
+    content = verb.doc[sent.start : left - 1]
+    if sum(t.is_alpha for t in content) < MIN_SAID_LAST_WORDS or not any(
+            t.pos_ in ("VERB", "AUX") for t in content):
+        return None
+    return content
 
 
 def _beside_clause(verb: Token) -> Span:
@@ -1070,10 +1096,11 @@ def _subtree(token: Token) -> Span:
 
 
 def _trim(span: Span) -> tuple[int, int]:
-    """Characters of a reported clause without a leading "that"/"to" or trailing commas; a
-    closing quote mark stays when the clause opened it."""
+    """Characters of a reported clause without a leading "to" or punctuation, or trailing
+    commas ("that" stays: "said that he would ..."); a closing quote mark stays when the
+    clause opened it."""
     tokens = list(span)
-    while tokens and (tokens[0].lower_ in ("that", "to") and tokens[0].dep_ in ("mark", "aux")
+    while tokens and (tokens[0].lower_ == "to" and tokens[0].dep_ == "aux"
                       or tokens[0].is_punct):
         tokens.pop(0)
     for i, token in enumerate(tokens[1:-1], start=1):
