@@ -140,6 +140,18 @@ def test_quotes_reported_clause_is_what_was_said(nlp, text, reported):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("text", [
+    # a closing cue after a subordinate clause alone: nothing stated before it
+    "When asked whether the talks could be a breakthrough, the spokesman responded negatively.",
+    # a passive with no source: nothing reported
+    "While the members of the delegation have not been announced, the team is expected to "
+    "include top figures.",
+])
+def test_quotes_no_reported_clause_without_a_statement(nlp, text):
+    assert _quotes(nlp, text) == []
+
+
+@pytest.mark.slow
 def test_quotes_scare_quotes_stay_out(nlp):
     text = "He attended the so-called “deal” meeting and watched “The Apprentice” twice."
     assert _quotes(nlp, text) == []

@@ -1031,7 +1031,8 @@ def _complement(verb: Token, quoted: Collection[int] = frozenset()) -> Span | No
             words = [t for t in child.subtree if t.is_alpha]
             if child.dep_ in ("dobj", "obj", "xcomp") and len(words) >= 4:
                 return _subtree(child)
-            if child.dep_ == "nsubjpass" and len(words) >= 2 and child.i < verb.i:
+            if child.dep_ == "nsubjpass" and len(words) >= 2 and child.i < verb.i and any(
+                    c.dep_ == "agent" for c in verb.children):
                 return _subtree(child)  # "News of the move was first reported by X"
     return _said_last(verb)
 
@@ -1049,12 +1050,18 @@ def _said_last(verb: Token) -> Span | None:
     if left - 1 <= sent.start or verb.doc[left - 1].text != ",":
         return None
     if any(c.dep_ in ("ccomp", "xcomp", "advcl", "conj") and c.i > verb.i
-           for c in verb.children) or verb.right_edge.i < sent.end - 2:
-        return None
+           for c in verb.children) or verb.right_edge.i < sent.end - 2 or any(
+            t.is_quote for t in verb.doc[verb.i : sent.end]):
+        return None  # "..., Dmitriev wrote “maybe.”": the quote is what was written
     content = verb.doc[sent.start : left - 1]
-    if sum(t.is_alpha for t in content) < MIN_SAID_LAST_WORDS or not any(
-            t.pos_ in ("VERB", "AUX") for t in content):
+    if sum(t.is_alpha for t in content) < MIN_SAID_LAST_WORDS:
         return None
+    main = content  # after a leading subordinate clause, the main clause must follow it
+    if content[0].tag_ in ("IN", "WRB") and content[0].dep_ in ("mark", "advmod"):
+        comma = next((t.i for t in content if t.text == ","), None)
+        main = verb.doc[comma + 1 : content.end] if comma is not None else content[:0]
+    if not any(t.tag_ in _FINITE for t in main):
+        return None  # "When asked whether ..., Peskov responded negatively": no statement
     return content
 
 
@@ -1068,6 +1075,8 @@ def _beside_clause(verb: Token) -> Span:
 
 #: Tags of a past-tense report ("said", "told") and of a verb in the past tense.
 _PAST = frozenset({"VBD"})
+#: Tags of a finite verb: a clause that states something.
+_FINITE = frozenset({"VBD", "VBZ", "VBP", "MD"})
 
 
 def _clause(root: Token, cue: Token) -> Span:
