@@ -87,6 +87,8 @@ def test_evaluation_visible_text_is_what_a_reader_sees():
     ("Robert P. Casey Jr", "Sen. Robert P. Casey Jr. (D-Pa.), a Clinton backer.", True),
     ("Harry B. Harris Jr", "Admiral Harris", True),
     ("Robert P. Casey Jr", "Sen. Robert P. Jones Jr.", False),
+    ("Republican", "Republicans on Capitol Hill", True),
+    ("Republican", "Democrats", False),
     ("Ted Cruz", "a campaign aide", False),
     (None, "Mr. Trump", False),
 ])

@@ -1362,8 +1362,9 @@ def _known_name(phrase: str, mentions: list[_Mention]) -> _Mention | None:
         words.pop(0)
     if not words or len(words) > 3 or not all(_NAME_WORD.fullmatch(w) for w in words):
         return None
-    exact = [m for m in mentions if m.kind in ("person", "organization", "group")
-             and m.name.lower() == " ".join(words).lower()]
+    said = " ".join(words).lower()
+    exact = [m for m in mentions if m.kind in ("person", "organization", "group") and (
+        m.name.lower() == said or (m.kind == "group" and f"{m.name.lower()}s" == said))]
     if exact:  # "Democrats said": the group itself
         return exact[0]
     last = re.sub(r"'s?$", "", words[-1]).lower()
@@ -1385,20 +1386,21 @@ _HONORIFICS = SPEAKER_TITLES | {"secretary", "former", "the"}
 
 def _named_in_description(q, mentions: list[_Mention]) -> _Mention | None:
     """A person or organization the speaker phrase names after all: at its head (its last
-    word: "the Russian daily Kommersant"), at its start after honorifics only ("Hannity on
-    his show"), or anywhere in an "according to" source ("a June report from the Center
-    for ...")."""
+    word: "the Russian daily Kommersant"; a group there too: "half of Vermont Democrats"),
+    at its start after honorifics only ("Hannity on his show"), or anywhere in an
+    "according to" source ("a June report from the Center for ...")."""
     if q.speaker_start < 0:
         return None
     inside = [m for m in mentions if m.start >= q.speaker_start and m.end <= q.speaker_end
-              and m.kind in ("person", "organization")]
-    if not inside:
-        return None
+              and m.kind in ("person", "organization", "group")]
+    at_head = [m for m in inside if m.end == q.speaker_end]  # "Half of Vermont Democrats"
+    inside = [m for m in inside if m.kind != "group"]
     if q.cue == "according to":
         return inside[0] if len({m.entity_id for m in inside}) == 1 else None
-    at_head = [m for m in inside if m.end == q.speaker_end]
     if at_head:
         return at_head[0]
+    if not inside:
+        return None
     lead = (q.speaker_text or "")[: inside[0].start - q.speaker_start]
     if all(w.lower().rstrip(".") in _HONORIFICS for w in lead.split()):
         return inside[0]  # "Hannity on his show", "Rep. Jim McDermott (D-Wash.)"

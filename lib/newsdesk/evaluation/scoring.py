@@ -188,7 +188,7 @@ def names_source(name: str | None, source: str) -> bool:
     if not entity:
         return False
     for run in _runs(source):
-        if run[-1] != entity[-1]:
+        if run[-1] not in (entity[-1], f"{entity[-1]}s"):  # a group: "Republican", "Republicans"
             if len(run) == 1 and len(entity) > 1 and run[0] == entity[0]:
                 return True
             continue
