@@ -491,7 +491,8 @@ def _next_statement(doc: Doc, cue: Token, inside: Span, covered: set[int]) -> bo
     if ends != ".":  # "“...?” Her critics cited it as evidence ..."
         return bool(objects & {"dobj", "ccomp"})
     rest = [t for t in doc[cue.i + 1 : cue.sent.end] if not t.is_punct and t.i not in covered]
-    return len(rest) > MAX_TRAILING_WORDS or bool(objects & _OWN_OBJECTS)
+    return len(rest) > MAX_TRAILING_WORDS or bool(objects & _OWN_OBJECTS) or any(
+        c.dep_ == "auxpass" for c in cue.children)  # “....” X's move was reported by Y
 
 
 def _speaker_then_cue(doc: Doc, i: int, covered: set[int]) -> tuple[Token, Token] | None:
@@ -975,6 +976,8 @@ def _after_quote(doc: Doc, cue: Token, direct: list[tuple[int, int]]) -> bool:
 
 #: Words a reported clause has at the least ("said he would").
 MIN_REPORTED_WORDS = 2
+#: Words of a reported object at the least ("announced his candidacy").
+MIN_OBJECT_WORDS = 2
 #: Words of a sentence before a closing "..., police said." at the least.
 MIN_SAID_LAST_WORDS = 4
 #: Cues whose object, when it is not a clause, is still what was reported ("announced new
@@ -1029,12 +1032,24 @@ def _complement(verb: Token, quoted: Collection[int] = frozenset()) -> Span | No
     if lemma in _OBJECT_CUES:
         for child in verb.children:
             words = [t for t in child.subtree if t.is_alpha]
-            if child.dep_ in ("dobj", "obj", "xcomp") and len(words) >= 4:
-                return _subtree(child)
+            if child.dep_ in ("dobj", "obj", "xcomp") and len(words) >= MIN_OBJECT_WORDS and (
+                    child.pos_ != "PRON"):
+                return _object(verb, child)
             if child.dep_ == "nsubjpass" and len(words) >= 2 and child.i < verb.i and any(
                     c.dep_ == "agent" for c in verb.children):
                 return _subtree(child)  # "News of the move was first reported by X"
     return _said_last(verb)
+
+
+def _object(verb: Token, obj: Token) -> Span:
+    """A reported object with the phrases the parse hung on the verb after it ("recalled
+    Ali's generosity | in support of a program in the city"), up to a comma."""
+    end = obj.right_edge.i
+    for child in verb.children:
+        if child.i > end and child.dep_ in ("prep", "npadvmod", "dative") and not any(
+                t.is_punct and t.text in ",;:—" for t in verb.doc[end + 1 : child.i]):
+            end = child.right_edge.i
+    return verb.doc[obj.left_edge.i : end + 1]
 
 
 def _said_last(verb: Token) -> Span | None:
