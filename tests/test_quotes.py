@@ -134,6 +134,15 @@ def test_quotes_speakers_follow_the_structure(nlp, text, speakers):
      "He had a voice in decisions about investments in Ukraine"),
     # a passive report: its subject is what was reported
     ("News of the move was first reported by the Miami Herald.", "News of the move"),
+    # a gerund subject the parse took for an object clause
+    ("He said legalizing it could put thousands of people to work.",
+     "legalizing it could put thousands of people to work"),
+    # what a cue was about
+    ("Doctors warned of the risk of an outbreak on the mainland.",
+     "the risk of an outbreak on the mainland"),
+    # an object with the phrases the parse hung on the verb
+    ("He recalled her generosity in support of a program in the city.",
+     "her generosity in support of a program in the city"),
 ])
 def test_quotes_reported_clause_is_what_was_said(nlp, text, reported):
     assert [q for q, kind, _ in _quotes(nlp, text)] == [reported]
@@ -146,6 +155,10 @@ def test_quotes_reported_clause_is_what_was_said(nlp, text, reported):
     # a passive with no source: nothing reported
     "While the members of the delegation have not been announced, the team is expected to "
     "include top figures.",
+    # nothing said, and what was answered is not what was said
+    "Neither the mayor nor his aides wrote about the plan for the city.",
+    "The mayor did not warn of the risks to the city.",
+    "The campaign responded to requests for comment on the plan.",
 ])
 def test_quotes_no_reported_clause_without_a_statement(nlp, text):
     assert _quotes(nlp, text) == []

@@ -976,6 +976,9 @@ def _after_quote(doc: Doc, cue: Token, direct: list[tuple[int, int]]) -> bool:
 
 #: Words a reported clause has at the least ("said he would").
 MIN_REPORTED_WORDS = 2
+#: Prepositions whose object is what a cue was about ("warned of ...", "wrote about ...");
+#: not "to", whose object is what was answered ("responded to requests for comment").
+_TOPIC_PREPS = frozenset({"of", "about", "against", "over"})
 #: Words of a reported object at the least ("announced his candidacy").
 MIN_OBJECT_WORDS = 2
 #: Words of a sentence before a closing "..., police said." at the least.
@@ -1038,7 +1041,25 @@ def _complement(verb: Token, quoted: Collection[int] = frozenset()) -> Span | No
             if child.dep_ == "nsubjpass" and len(words) >= 2 and child.i < verb.i and any(
                     c.dep_ == "agent" for c in verb.children):
                 return _subtree(child)  # "News of the move was first reported by X"
+    for child in verb.children:
+        if child.dep_ == "xcomp" and child.tag_ == "VBG" and child.i > verb.i and not any(
+                c.dep_ == "auxpass" for c in verb.children):
+            return verb.doc[child.left_edge.i : verb.right_edge.i + 1]  # "said legalizing
+            # it could put thousands to work": a gerund subject the parse took for an xcomp
+        if child.dep_ == "prep" and child.i > verb.i and child.lower_ in _TOPIC_PREPS:
+            topic = next((c for c in child.children if c.dep_ in ("pobj", "pcomp")), None)
+            if topic is not None and topic.pos_ != "PRON" and sum(
+                    t.is_alpha for t in topic.subtree) >= MIN_OBJECT_WORDS and not (
+                    _denied(verb)):
+                return _subtree(topic)  # "warned of the risk of an outbreak"
     return _said_last(verb)
+
+
+def _denied(verb: Token) -> bool:
+    """The cue says nothing was said: "did not respond to ...", "Neither X nor Y responded"."""
+    subjects = [c for c in verb.children if c.dep_ in _SUBJECT_DEPS]
+    return any(c.dep_ == "neg" for c in verb.children) or any(
+        t.lower_ in ("neither", "no", "nobody", "none") for s in subjects for t in s.subtree)
 
 
 def _object(verb: Token, obj: Token) -> Span:
