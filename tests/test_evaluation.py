@@ -88,6 +88,8 @@ def test_evaluation_visible_text_is_what_a_reader_sees():
     ("Harry B. Harris Jr", "Admiral Harris", True),
     ("Robert P. Casey Jr", "Sen. Robert P. Jones Jr.", False),
     ("Republican", "Republicans on Capitol Hill", True),
+    ("Lee Epstein", "Professor Epstein", True),
+    ("Calvin Williams", "Chief Williams", True),
     ("Republican", "Democrats", False),
     ("Ted Cruz", "a campaign aide", False),
     (None, "Mr. Trump", False),

@@ -115,6 +115,7 @@ TITLES = frozenset("""
 mr mrs ms miss dr prof sen rep gov gen lt col sgt capt maj adm rev hon pres sec st sir dame
 president senator governor secretary representative congressman congresswoman mayor judge
 justice general admiral chairman chairwoman speaker leader former vice candidate nominee
+chief professor attorney ambassador commissioner sheriff
 """.split())
 
 
