@@ -105,6 +105,9 @@ def test_quotes_unclosed_quote_is_marked_open():
     # a dateline before the subject is not the speaker
     ("LONDON (Reuters) - Donald Trump said the prime minister was “divisive, stupid and "
      "wrong” to say so.", ["Donald Trump", "Donald Trump"]),
+    # a surname the tagger took for another word, right before the cue; not a date
+    ("Early described it as “news to me.”", ["Early"]),
+    ("Wednesday added one more twist: “This is unusual.”", [""]),
     # a preposition the parse made the subject is none, nor a name in a relative clause
     ("Of Carson, Levine, who has given money to Marco Rubio, said, “He’s flat-out scary. I "
      "think he’s a wonderful man.”", [""]),

@@ -1225,7 +1225,9 @@ def _quote(doc: Doc, start: int, end: int, kind: str, cue: Token, sent: Span, *,
 
 def _name_before(cue: Token, covered: set[int]) -> Token | None:
     """The person or organization named just before a cue the parse gave no subject
-    ("Sen. Elizabeth Warren (D-MA) said ..."): the last name within eight words of it."""
+    ("Sen. Elizabeth Warren (D-MA) said ..."): the last name within eight words of it; else
+    a capitalised word right before the cue that starts the clause ("Jolly said ..."),
+    which resolution links when the article names somebody so."""
     sent = cue.sent
     for ent in reversed([e for e in _ents(cue.doc)
                          if sent.start <= e.start and e.end <= sent.end]):
@@ -1233,6 +1235,12 @@ def _name_before(cue: Token, covered: set[int]) -> Token | None:
                 not any(t.i in covered for t in ent)) and not any(
                 a.dep_ in ("relcl", "acl") and a.i < cue.i for a in ent.root.ancestors):
             return ent.root  # not one in a relative clause ("Levine, who gave to Rubio, said")
+    word = cue.doc[cue.i - 1] if cue.i > sent.start else None
+    if word is not None and word.is_title and word.is_alpha and word.i not in covered and (
+            word.i == sent.start or cue.doc[word.i - 1].text == ",") and word.pos_ in (
+            "ADV", "ADJ", "NOUN", "PROPN") and word.dep_ not in _SUBJECT_DEPS and (
+            word.ent_type_ in ("", "PERSON", "ORG")):  # not "Wednesday added ..."
+        return word  # "Jolly said he ...": a surname the tagger took for another word
     return None
 
 
