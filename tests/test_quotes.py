@@ -105,6 +105,10 @@ def test_quotes_unclosed_quote_is_marked_open():
     # a dateline before the subject is not the speaker
     ("LONDON (Reuters) - Donald Trump said the prime minister was “divisive, stupid and "
      "wrong” to say so.", ["Donald Trump", "Donald Trump"]),
+    # whom a cue tells is not its speaker
+    ("Campaign spokesman Brian Fallon told Politico, “We are confident.”", ["Brian Fallon"]),
+    ("Later, Trump returned the compliment, telling Reuters, “He is an amazing man.”",
+     ["Trump"]),
     # a surname the tagger took for another word, right before the cue; not a date
     ("Early described it as “news to me.”", ["Early"]),
     ("Wednesday added one more twist: “This is unusual.”", [""]),

@@ -447,6 +447,11 @@ def _inverted_before(doc: Doc, j: int, covered: set[int]) -> tuple[Token, Token]
     if cue is None or not cue_lemma(cue) or cue.i in covered or any(
             i in covered for i in range(start, j + 1)):
         return None
+    subject = _subject_of(cue, covered)
+    if subject is not None and not start <= subject.i <= j:
+        return cue, subject  # "Fallon told Politico, “...”": the name is whom he told
+    if cue_lemma(cue) == "tell":
+        return None  # "..., telling Reuters, “...”": whom, not who
     return cue, doc[j]
 
 
@@ -1446,9 +1451,11 @@ def _named_in_description(q, mentions: list[_Mention]) -> _Mention | None:
     if not inside:
         return None
     lead = (q.speaker_text or "")[: inside[0].start - q.speaker_start]
-    if all(w.lower().rstrip(".") in _HONORIFICS for w in lead.split()):
-        return inside[0]  # "Hannity on his show", "Rep. Jim McDermott (D-Wash.)"
-    return None
+    rest = (q.speaker_text or "")[inside[0].end - q.speaker_start :].split()
+    if all(w.lower().rstrip(".") in _HONORIFICS for w in lead.split()) and not (
+            rest and all(w[:1].isupper() for w in rest)):
+        return inside[0]  # "Hannity on his show", "Rep. Jim McDermott (D-Wash.)"; not "the
+    return None  # Council on ... Relations Executive Director Nihad Awad": somebody of it
 
 
 def _speaker_sent(q) -> int:
