@@ -3,6 +3,8 @@ quotes, on the real pipeline (``nlp`` fixture) and as pure functions."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from newsdesk.clean import clean_text
@@ -226,6 +228,18 @@ def test_quotes_inherit_from_the_reported_clause_around():
     quote = _raw(text.index("Clinton"), text.index("rhetoric.") + 9)
     out = inherit_speakers([clause, quote], text)
     assert [q.speaker_text for q in out if q.kind == "direct"] == ["Zimmerman"]
+
+
+@pytest.mark.parametrize(("cue", "expected"), [("began", "Gilbert"), ("say", "donations")])
+def test_quotes_description_without_a_cue_yields_to_the_clause_around(cue, expected):
+    text = "“There is stability now,” and donations began to pick up, Gilbert said."
+    clause = _raw(0, text.index(", Gilbert"), "Gilbert", at=text.index("Gilbert"),
+                  kind="indirect")
+    quote = replace(_raw(1, 24), cue=cue, speaker_type="description", speaker_text="donations",
+                    speaker_start=text.index("donations"),
+                    speaker_end=text.index("donations") + 9)
+    out = inherit_speakers([clause, quote], text)
+    assert [q.speaker_text for q in out if q.kind == "direct"] == [expected]
 
 
 @pytest.mark.parametrize(("between", "named", "expected"), [

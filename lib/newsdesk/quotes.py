@@ -711,6 +711,12 @@ def inherit_speakers(quotes: list[RawQuote], text: str, *,
     reported = [q for q in quotes if q.kind == "indirect" and q.speaker_type != "none"]
     starts = sorted(start for start, _ in sentences)
     for i, q in enumerate(direct):
+        if q.speaker_type == "description" and q.cue not in CUE_VERBS:
+            around = _reported_around([r for r in reported if r.speaker_type == "name"
+                                       and r.cue != "according to"], q)
+            if around is not None:  # "“There's a sense of stability now,” and donations
+                direct[i] = _inherit(q, around)  # began to pick up, Gilbert said": no cue of
+                continue  # its own, a description in a named speaker's clause is not its
         if q.speaker_type != "none":
             continue
         before = _neighbour(direct, i, -1, text)
@@ -725,17 +731,21 @@ def inherit_speakers(quotes: list[RawQuote], text: str, *,
             _later_in_paragraph(direct[:i] + reported, q, text, starts, persons)) or (
             _same_words(direct, q, text))
         if source is not None:
-            direct[i] = replace(q, cue=source.cue, speaker_type=source.speaker_type,
-                                speaker_text=source.speaker_text,
-                                speaker_start=source.speaker_start,
-                                speaker_end=source.speaker_end,
-                                speaker_sent=source.speaker_sent if source.speaker_sent >= 0
-                                else source.sent_start)
+            direct[i] = _inherit(q, source)
     kept = [q for q in direct if q.speaker_type != "none" or (
         q.start not in headings and _is_statement(text[q.start : q.end]))]
     kept += [q for q in quotes if q.kind == "indirect" and (
         q.start not in headings or q.speaker_type == "name")]
     return sorted(kept, key=lambda q: q.start)
+
+
+def _inherit(q: RawQuote, source: RawQuote) -> RawQuote:
+    """``q`` with the cue and speaker of ``source``."""
+    return replace(q, cue=source.cue, speaker_type=source.speaker_type,
+                   speaker_text=source.speaker_text, speaker_start=source.speaker_start,
+                   speaker_end=source.speaker_end,
+                   speaker_sent=source.speaker_sent if source.speaker_sent >= 0
+                   else source.sent_start)
 
 
 def _neighbour(direct: list[RawQuote], i: int, step: int, text: str) -> RawQuote | None:
