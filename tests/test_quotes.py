@@ -107,6 +107,12 @@ def test_quotes_unclosed_quote_is_marked_open():
     # a dateline before the subject is not the speaker
     ("LONDON (Reuters) - Donald Trump said the prime minister was “divisive, stupid and "
      "wrong” to say so.", ["Donald Trump", "Donald Trump"]),
+    # a participle's speaker through the noun it describes: who put out the statement
+    ("His office put out a statement saying the U.S. “does not have the capacity to vet "
+     "every refugee.”", ["His office"]),
+    # but not through an infinitive: whose refusal to say is not who criticized it
+    ("The spokesman criticized the agency's refusal to say when “the review will end.”",
+     [""]),
     # whom a cue tells is not its speaker
     ("Campaign spokesman Brian Fallon told Politico, “We are confident.”", ["Brian Fallon"]),
     ("Later, Trump returned the compliment, telling Reuters, “He is an amazing man.”",

@@ -994,6 +994,11 @@ MIN_REPORTED_WORDS = 2
 #: Prepositions whose object is what a cue was about ("warned of ...", "wrote about ...");
 #: not "to", whose object is what was answered ("responded to requests for comment").
 _TOPIC_PREPS = frozenset({"of", "about", "against", "over"})
+#: Heads climbed from a cue to the subject it shares ("Smith acknowledged ..., stating"),
+#: and more from a participle through the noun it describes ("X responded with a note on
+#: the story saying ...").
+MAX_SUBJECT_CLIMB = 4
+NOUN_SUBJECT_CLIMB = 2
 #: Words of a reported object at the least ("announced his candidacy").
 MIN_OBJECT_WORDS = 2
 #: Words of a sentence before a closing "..., police said." at the least.
@@ -1264,7 +1269,10 @@ def _subject_of(verb: Token, covered: Collection[int] = frozenset()) -> Token | 
     ..., while dismissing ..."; "Smith acknowledged ..., stating ..."); never a word of a
     quote (``covered``) that the parse took for one ("“My bosses ...,” X said")."""
     token = verb
-    for _ in range(4):
+    noun = False  # climbed from a participle to the noun it describes ("a note saying")
+    for step in range(MAX_SUBJECT_CLIMB + NOUN_SUBJECT_CLIMB):
+        if step >= MAX_SUBJECT_CLIMB and not noun:
+            return None
         # the nearest subject before the verb first: "LONDON (Reuters) - Donald Trump said"
         for child in sorted(token.children, key=lambda c: (c.i > token.i, abs(c.i - token.i))):
             if token is not verb and token.i in covered:
@@ -1278,8 +1286,12 @@ def _subject_of(verb: Token, covered: Collection[int] = frozenset()) -> Token | 
             controller = next((c for c in token.head.children if c.dep_ == "dobj"), None)
             if controller is not None:
                 return controller
-        if token.dep_ in ("conj", "advcl", "xcomp", "ccomp", "acl", "pcomp", "prep") and (
-                token.head is not token):  # "X incurred boos upon saying, “...”"
+        if token.dep_ == "acl" and token.head.pos_ == "PROPN" and token.head.i not in covered:
+            return token.head  # "Donald Trump, who ..., tweeted on Friday to say ..."
+        noun = noun or (token.dep_ == "acl" and token.tag_ == "VBG")  # not "a plan to say"
+        climbs = token.dep_ in ("conj", "advcl", "xcomp", "ccomp", "acl", "pcomp", "prep") or (
+            noun and token.dep_ in ("pobj", "dobj"))  # "X responded with a note saying ..."
+        if climbs and token.head is not token:  # "X incurred boos upon saying, “...”"
             token = token.head
         else:
             return None
