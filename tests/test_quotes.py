@@ -113,6 +113,9 @@ def test_quotes_unclosed_quote_is_marked_open():
     # but not through an infinitive: whose refusal to say is not who criticized it
     ("The spokesman criticized the agency's refusal to say when “the review will end.”",
      [""]),
+    ("ORLANDO — President Barack Obama met survivors on Thursday and said “we must act.”",
+     ["Barack Obama"]),
+    ("CNN, Cruz said, called the announcement “highly significant.”", ["Cruz", "CNN"]),
     # whom a cue tells is not its speaker
     ("Campaign spokesman Brian Fallon told Politico, “We are confident.”", ["Brian Fallon"]),
     ("Later, Trump returned the compliment, telling Reuters, “He is an amazing man.”",

@@ -1279,6 +1279,11 @@ def _subject_of(verb: Token, covered: Collection[int] = frozenset()) -> Token | 
                 break  # a quoted verb's subject is whom the quote is about ("adding, ...")
             if child.dep_ == "nsubj" and child.i not in covered and child.pos_ not in (
                     "ADP", "ADV", "CCONJ", "SCONJ", "PUNCT"):  # "Of Carson, Levine ... said"
+                if _dateline(child):
+                    named = _named_after_dateline(child)
+                    if named is None:
+                        continue
+                    return named
                 return child
             if child.dep_ == "nsubjpass":
                 return None
@@ -1295,6 +1300,40 @@ def _subject_of(verb: Token, covered: Collection[int] = frozenset()) -> Token | 
             token = token.head
         else:
             return None
+    return None
+
+
+def _dateline(token: Token) -> bool:
+    """A dateline's place the parse took for a subject ("ORLANDO — President Barack Obama
+    met ... and said", "CLEVELAND, July 19 (UPI) — ..."): a word in capitals that opens its
+    sentence before a dash or a parenthesis, right after it or after a comma and a few
+    words."""
+    doc = token.doc
+    if not (token.i == token.sent.start and token.is_upper and token.is_alpha and len(token) > 2
+            and token.i + 1 < len(doc)):
+        return False
+    after = [t.text for t in doc[token.i + 1 : token.i + 8]]
+    return after[0] in DATELINE_MARKS or (after[0] == "," and any(  # "ORLANDO, Fla. (Reuters)
+        mark in DATELINE_MARKS for mark in after[1:]))  # -", not "CNN, Cruz said, called"
+
+
+#: Marks after a dateline's place (and its state or date after a comma).
+DATELINE_MARKS = frozenset({"—", "–", "-", "--", "("})
+
+
+def _named_after_dateline(token: Token) -> Token | None:
+    """The subject the parse hung under a dateline's place: its appositive after the dash
+    ("RANGOON, Burma - Aung San Suu Kyi's political allies ... predicted"), else a person or
+    organization under it, not the news agency in parentheses."""
+    appos = [c for c in token.children if c.dep_ == "appos" and c.pos_ in ("NOUN", "PROPN")
+             and any(t.text in DATELINE_MARKS for t in token.doc[token.i + 1 : c.i])]
+    if appos:
+        return appos[-1]
+    for ent in _ents(token.doc):
+        if ent.label_ in ("PERSON", "ORG") and token.i < ent.start and (
+                token.doc[ent.start - 1].text != "(") and ent.root.dep_ != "poss" and (
+                token.i in [a.i for a in ent.root.ancestors]):  # not "(Reuters)", "X's aides"
+            return ent.root
     return None
 
 
