@@ -116,6 +116,9 @@ def test_quotes_unclosed_quote_is_marked_open():
     ("ORLANDO — President Barack Obama met survivors on Thursday and said “we must act.”",
      ["Barack Obama"]),
     ("CNN, Cruz said, called the announcement “highly significant.”", ["Cruz", "CNN"]),
+    # the name that opens the sentence, however long its appositive
+    ("Jeffrey Salkin, a Hollywood, Fla., rabbi helping to organize the boycott, said he and "
+     "other rabbis were “alarmed.”", ["Jeffrey Salkin", "Jeffrey Salkin"]),
     # whom a cue tells is not its speaker
     ("Campaign spokesman Brian Fallon told Politico, “We are confident.”", ["Brian Fallon"]),
     ("Later, Trump returned the compliment, telling Reuters, “He is an amazing man.”",

@@ -1255,6 +1255,14 @@ def _name_before(cue: Token, covered: set[int]) -> Token | None:
                 not any(t.i in covered for t in ent)) and not any(
                 a.dep_ in ("relcl", "acl") and a.i < cue.i for a in ent.root.ancestors):
             return ent.root  # not one in a relative clause ("Levine, who gave to Rubio, said")
+    first = next((e for e in _ents(cue.doc) if e.start >= sent.start), None)
+    if first is not None and first.label_ in ("PERSON", "ORG") and cue.i == sent.root.i and (
+            all(t.pos_ == "PROPN" for t in cue.doc[sent.start : first.start])  # "Sen. X", not
+            and first.end < len(cue.doc)  # "Of Carson, Levine ... said"
+            and cue.doc[first.end].text == "," and first.end < cue.i and not any(
+                t.i in covered for t in first)):
+        return first.root  # "RoseAnn DeMoro, executive director of ..., a union that ...,
+        # also said ...": the name that opens the sentence, however long its appositive
     word = cue.doc[cue.i - 1] if cue.i > sent.start else None
     if word is not None and word.is_title and word.is_alpha and word.i not in covered and (
             word.i == sent.start or cue.doc[word.i - 1].text == ",") and word.pos_ in (
