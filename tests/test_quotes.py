@@ -267,3 +267,20 @@ def test_quotes_inherit_later_in_paragraph(between, named, expected):
     second = _raw(text.index("it is very"), text.index("hard.") + 5)
     out = inherit_speakers([first, second], text, persons=persons)
     assert out[1].speaker_text == expected
+
+
+@pytest.mark.slow
+def test_quotes_a_country_speaks_for_itself_but_never_for_a_person(tmp_path):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "talks.txt").write_text(
+        "Talks Stall Over Border\n\n"
+        "Germany has pledged that it will expand its military over the next decade.\n\n"
+        "“I can't vote for Trump,” said Concord resident Mary Johnson.\n", encoding="utf-8")
+    db = tmp_path / "talks.duckdb"
+    ingest(folder, db=db, progress=False)
+    with Store(db, read_only=True) as store:
+        rows = store.con.execute(
+            "SELECT q.speaker, e.kind FROM quotes q LEFT JOIN entities e "
+            "ON e.entity_id = q.speaker_entity_id ORDER BY q.start").fetchall()
+    assert rows == [("Germany", "place"), ("Mary Johnson", "person")]

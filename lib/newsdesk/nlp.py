@@ -309,7 +309,7 @@ def missed_names(doc: Doc) -> Iterator[tuple]:
         before = doc[i - 1].lower_ if i > 0 else ""
         if before in MEDIA_NOUNS:
             yield span, "ORG"
-        elif i > span.sent.start and _large_place(span.text, places):
+        elif i > span.sent.start and places.is_large_place(span.text):
             yield span, "GPE"
         elif span.root.dep_ == "nsubj" and cue_lemma(span.root.head) and (
                 not places.is_known_place(span.text)):
@@ -345,7 +345,7 @@ def _speaker_names(doc: Doc, speakers: Sequence[tuple[int, int]],
                 after.is_punct or after.pos_ == "ADP")):
             continue  # "Hannity on his show" yes; "Local news affiliate" no
         name = doc[i:end]
-        if _large_place(name.text, places):
+        if places.is_large_place(name.text):
             continue  # "China said": the country's government, kept as the place
         words = {t.lower_ for t in name}
         yield name, "ORG" if words & ORG_WORDS else "PERSON"
@@ -353,13 +353,6 @@ def _speaker_names(doc: Doc, speakers: Sequence[tuple[int, int]],
 
 
 
-def _large_place(text: str, places) -> bool:
-    if not places.is_known_place(text):
-        return False
-    best = places.geocode(text)
-    top = best.candidates[0] if best.candidates else None
-    return best.kind in ("country", "admin1", "region") or (
-        top is not None and (top.population or 0) >= 100_000)
 
 
 #: Dependency relations that attach a title or descriptor before a name to it.

@@ -488,6 +488,21 @@ def is_known_place(text: str) -> bool:
     return bool(_entries(text)[1])
 
 
+#: People a city has at the least to speak for itself ("Beijing said") as a place.
+LARGE_CITY = 100_000
+
+
+def is_large_place(text: str) -> bool:
+    """A country, a region or a city of ``LARGE_CITY`` people or more: a place whose name,
+    as a speaker, is its government ("China said"), never a person's."""
+    if not is_known_place(text):
+        return False
+    best = geocode(text)
+    top = best.candidates[0] if best.candidates else None
+    return best.kind in ("country", "admin1", "region") or (
+        top is not None and (top.population or 0) >= LARGE_CITY)
+
+
 def _demonym_key(text: str) -> list[str]:
     key = _fold(_clean(text))
     keys = [key]

@@ -1394,7 +1394,7 @@ def resolve_quotes(raw: pd.DataFrame, mentions: pd.DataFrame) -> pd.DataFrame:
     direct quote ("“When I look at somebody like Hillary Clinton,” he said")."""
     if raw.empty:
         return pd.DataFrame(columns=[*QUOTE_COLUMNS, "sent_start"])
-    fields = ["start", "end", "kind", "entity_id", "name", "sent_start", "subj"]
+    fields = ["start", "end", "kind", "entity_id", "name", "sent_start", "subj", "label"]
     by_article: dict[str, list[_Mention]] = {}
     ordered = mentions.sort_values(["article_id", "start"])
     for aid, *values in zip(ordered["article_id"], *(ordered[f] for f in fields),
@@ -1435,6 +1435,7 @@ class _Mention:
     name: str
     sent_start: int
     subj: str
+    label: str = ""  # the model's label (GPE, PERSON, ...)
 
 
 def _resolve_speaker(q, mentions: list[_Mention],
@@ -1448,8 +1449,8 @@ def _resolve_speaker(q, mentions: list[_Mention],
         if hit:
             names = list(dict.fromkeys(m.name for m in hit))
             return " and ".join(names), hit[0].entity_id, hit[0].kind
-        known = _known_name(q.speaker_text, mentions)
-        if known is not None:
+        known = _known_name(q.speaker_text, mentions) or _place_itself(q, mentions)
+        if known is not None:  # "Israel said": the person named so, else the place
             return known.name, known.entity_id, known.kind
         return q.speaker_text or None, None, "description"
     if q.speaker_type == "pronoun":
@@ -1459,7 +1460,8 @@ def _resolve_speaker(q, mentions: list[_Mention],
                 return person.name, person.entity_id, "person"
         return q.speaker_text, None, "unresolved"
     if q.speaker_type == "description":
-        named = _named_in_description(q, mentions) or _known_name(q.speaker_text, mentions)
+        named = _named_in_description(q, mentions) or _known_name(
+            q.speaker_text, mentions) or _place_itself(q, mentions)
         if named is not None:
             return named.name, named.entity_id, named.kind
         return q.speaker_text, None, "description"
@@ -1467,6 +1469,29 @@ def _resolve_speaker(q, mentions: list[_Mention],
 
 
 _NAME_WORD = re.compile(r"[A-Z][\w'’.-]*")
+
+
+def _place_itself(q, mentions: list[_Mention]) -> _Mention | None:
+    """A large place (a country, a region, a big city) that is the whole speaker phrase,
+    "the" aside: its government ("Iran insists ...", "The Vatican says ...")."""
+    from newsdesk import places
+
+    words = (q.speaker_text or "").split()
+    if words[:1] and words[0].lower() == "the":
+        words = words[1:]
+    phrase = " ".join(words)
+    sentence = str(getattr(q, "sentence", "") or "")
+    after = sentence[q.speaker_end - int(q.sent_start):] if q.speaker_end >= q.sent_start else ""
+    if _MODIFIES_NAME.match(after):
+        return None  # "said Concord resident Whit Symms": the place describes a person
+    return next((m for m in mentions if m.kind == "place" and m.label in ("GPE", "LOC") and (
+        phrase and q.speaker_start <= m.start and m.end <= q.speaker_end) and m.name == phrase
+        and places.is_large_place(phrase)), None)
+
+
+#: A lower-case word and a name after a place: the place describes a person ("Concord
+#: resident Whit Symms", "Beijing native Li Wei").
+_MODIFIES_NAME = re.compile(r"\s+[a-z]+\s+[A-Z]")
 
 
 def _known_name(phrase: str, mentions: list[_Mention]) -> _Mention | None:
