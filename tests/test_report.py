@@ -154,6 +154,30 @@ def _probe_notebook(path: Path) -> Path:
     return path
 
 
+def test_report_kernel_start_is_tried_again_when_the_kernel_dies_at_once(tmp_path,
+                                                                        monkeypatch):
+    """A kernel that dies before it is ready (its ports taken in between) is started again
+    on fresh ports; the real kernel then runs the cell."""
+    real = report_module.Kernel._start_once
+    calls = []
+
+    async def flaky(self):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("Kernel died before replying to kernel_info")
+        await real(self)
+
+    monkeypatch.setattr(report_module.Kernel, "_start_once", flaky)
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(6 * 7)")])
+    kernel = report_module.Kernel(tmp_path)
+    try:
+        kernel.execute(nb)
+    finally:
+        kernel.close(now=True)
+    assert len(calls) == 2
+    assert nb.cells[0].outputs[0]["text"].strip() == "42"
+
+
 def test_report_warm_kernel_pages_do_not_leak_and_survive_failures(sample_db, tmp_path):
     """Pages rendered one after another in one warm kernel: each shows only its own article,
     nothing of a page is left for the next, and a failing page (a cell error, a kernel that

@@ -424,6 +424,7 @@ if "pandas" in _sys.modules:
 get_ipython().reset(new_session=True)
 """
 KERNEL_START_TIMEOUT = 120  # seconds
+KERNEL_START_ATTEMPTS = 3
 KERNEL_RESET_TIMEOUT = 60
 
 
@@ -473,6 +474,18 @@ class Kernel:
         await client.async_execute()
 
     async def _start(self) -> None:
+        """Start the kernel; again, on fresh ports, when it died before it was ready: the
+        ports jupyter_client picks are free when picked but may be taken before the kernel
+        binds them ("ZMQError: Address already in use", jupyter_client issue #154)."""
+        for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
+            try:
+                await self._start_once()
+                return
+            except RuntimeError:  # "Kernel died before replying to kernel_info"
+                if attempt == KERNEL_START_ATTEMPTS:
+                    raise
+
+    async def _start_once(self) -> None:
         from jupyter_client.manager import AsyncKernelManager
 
         from newsdesk.kernels import kernel_spec_manager
