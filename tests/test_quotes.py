@@ -180,6 +180,8 @@ def test_quotes_reported_clause_is_what_was_said(nlp, text, reported):
     "Neither the mayor nor his aides wrote about the plan for the city.",
     "The mayor did not warn of the risks to the city.",
     "The campaign responded to requests for comment on the plan.",
+    # who wrote about it is unknown, and "the incident" is no statement
+    "He cited an article that was written about the incident in his college years.",
 ])
 def test_quotes_no_reported_clause_without_a_statement(nlp, text):
     assert _quotes(nlp, text) == []

@@ -1061,16 +1061,16 @@ def _complement(verb: Token, quoted: Collection[int] = frozenset()) -> Span | No
             if child.dep_ == "nsubjpass" and len(words) >= 2 and child.i < verb.i and any(
                     c.dep_ == "agent" for c in verb.children):
                 return _subtree(child)  # "News of the move was first reported by X"
+    passive = any(c.dep_ == "auxpass" for c in verb.children)
     for child in verb.children:
-        if child.dep_ == "xcomp" and child.tag_ == "VBG" and child.i > verb.i and not any(
-                c.dep_ == "auxpass" for c in verb.children):
+        if child.dep_ == "xcomp" and child.tag_ == "VBG" and child.i > verb.i and not passive:
             return verb.doc[child.left_edge.i : verb.right_edge.i + 1]  # "said legalizing
             # it could put thousands to work": a gerund subject the parse took for an xcomp
         if child.dep_ == "prep" and child.i > verb.i and child.lower_ in _TOPIC_PREPS:
             topic = next((c for c in child.children if c.dep_ in ("pobj", "pcomp")), None)
             if topic is not None and topic.pos_ != "PRON" and sum(
                     t.is_alpha for t in topic.subtree) >= MIN_OBJECT_WORDS and not (
-                    _denied(verb)):
+                    _denied(verb) or passive):  # not "an article that was written about"
                 return _subtree(topic)  # "warned of the risk of an outbreak"
     return _said_last(verb)
 
