@@ -204,20 +204,26 @@ def test_quotes_headline_quote_takes_the_speaker_of_the_body(nlp):
 
 @pytest.mark.slow
 def test_quotes_pronoun_is_never_a_person_the_quote_names(tmp_path):
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    (folder / "carson.txt").write_text(
-        "Carson Slams The Media\n\n"
+    rows = _ingested_quotes(
+        tmp_path, "Carson Slams The Media\n\n"
         "Ben Carson spoke at the debate on Tuesday about the coverage of his campaign.\n\n"
         "Carson further lambasted the media as biased against him.\n\n"
         "“When I look at somebody like Hillary Clinton,” he said, “who tells her daughter one "
-        "thing and everyone else another, they call that a lie.”\n", encoding="utf-8")
-    db = tmp_path / "carson.duckdb"
+        "thing and everyone else another, they call that a lie.”\n")
+    assert {speaker for speaker, _, kind in rows if kind == "direct"} == {"Ben Carson"}
+
+
+def _ingested_quotes(tmp_path, text: str) -> list[tuple[str, str, str]]:
+    """(speaker, speaker entity's kind, quote kind) of an article ingested for real."""
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "article.txt").write_text(text, encoding="utf-8")
+    db = tmp_path / "article.duckdb"
     ingest(folder, db=db, progress=False)
     with Store(db, read_only=True) as store:
-        speakers = {s for (s,) in store.con.execute(
-            "SELECT speaker FROM quotes WHERE kind = 'direct'").fetchall()}
-    assert speakers == {"Ben Carson"}
+        return store.con.execute(
+            "SELECT q.speaker, e.kind, q.kind FROM quotes q LEFT JOIN entities e "
+            "ON e.entity_id = q.speaker_entity_id ORDER BY q.start").fetchall()
 
 
 def _raw(start: int, end: int, speaker: str = "", *, at: int = -1,
@@ -273,16 +279,9 @@ def test_quotes_inherit_later_in_paragraph(between, named, expected):
 
 @pytest.mark.slow
 def test_quotes_a_country_speaks_for_itself_but_never_for_a_person(tmp_path):
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    (folder / "talks.txt").write_text(
-        "Talks Stall Over Border\n\n"
+    rows = _ingested_quotes(
+        tmp_path, "Talks Stall Over Border\n\n"
         "Germany has pledged that it will expand its military over the next decade.\n\n"
-        "“I can't vote for Trump,” said Concord resident Mary Johnson.\n", encoding="utf-8")
-    db = tmp_path / "talks.duckdb"
-    ingest(folder, db=db, progress=False)
-    with Store(db, read_only=True) as store:
-        rows = store.con.execute(
-            "SELECT q.speaker, e.kind FROM quotes q LEFT JOIN entities e "
-            "ON e.entity_id = q.speaker_entity_id ORDER BY q.start").fetchall()
-    assert rows == [("Germany", "place"), ("Mary Johnson", "person")]
+        "“I can't vote for Trump,” said Concord resident Mary Johnson.\n")
+    assert [(speaker, kind) for speaker, kind, _ in rows] == [("Germany", "place"),
+                                                               ("Mary Johnson", "person")]
