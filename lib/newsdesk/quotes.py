@@ -278,7 +278,7 @@ def _direct_quote(doc: Doc, start: int, end: int, *, closed: bool = True,
             return replace(quote, closed=closed)
     stance = _stance_subject(inside, covered) or _clause_subject(doc, inside, covered) or (
         _after(doc, inside, covered) if inside.text.rstrip()[-1:] in ("?", "!") else None)
-    if stance is not None:  # last: "“...?” Trump asked reporters" after no other cue
+    if stance is not None:  # last: "“...?” Smith asked reporters" after no other cue
         return _with_speaker(doc, start, end, *stance, first, closed=closed)
     return RawQuote(start, end, "direct", "", "none", "", -1, -1, first.start_char,
                     closed=closed)
@@ -830,8 +830,8 @@ def _later_in_paragraph(earlier: list[RawQuote], q: RawQuote, text: str,
                         starts: Sequence[int],
                         persons: Sequence[tuple[int, int, str]]) -> RawQuote | None:
     """For a statement later in a paragraph, the paragraph's last attributed quote when no
-    other person is named from the end of that quote's sentence on ("“...,” said Steve
-    Schmidt, a strategist on John McCain's campaign. Unless rivals quit, “it's very
+    other person is named from the end of that quote's sentence on ("“...,” said Ann
+    Lee, a strategist on Tom Hale's campaign. Unless rivals quit, “it's very
     difficult ...”")."""
     if not _is_statement(text[q.start : q.end]):
         return None
@@ -1108,7 +1108,7 @@ def _said_last(verb: Token) -> Span | None:
     if any(c.dep_ in ("ccomp", "xcomp", "advcl", "conj") and c.i > verb.i
            for c in verb.children) or verb.right_edge.i < sent.end - 2 or any(
             t.is_quote for t in verb.doc[verb.i : sent.end]):
-        return None  # "..., Dmitriev wrote “maybe.”": the quote is what was written
+        return None  # "..., the envoy wrote “maybe.”": the quote is what was written
     content = verb.doc[sent.start : left - 1]
     if sum(t.is_alpha for t in content) < MIN_SAID_LAST_WORDS:
         return None
@@ -1117,7 +1117,7 @@ def _said_last(verb: Token) -> Span | None:
         comma = next((t.i for t in content if t.text == ","), None)
         main = verb.doc[comma + 1 : content.end] if comma is not None else content[:0]
     if not any(t.tag_ in _FINITE for t in main):
-        return None  # "When asked whether ..., Peskov responded negatively": no statement
+        return None  # "When asked whether ..., the spokesman responded negatively": no statement
     return content
 
 
@@ -1281,7 +1281,7 @@ def _subject_of(verb: Token, covered: Collection[int] = frozenset()) -> Token | 
     for step in range(MAX_SUBJECT_CLIMB + NOUN_SUBJECT_CLIMB):
         if step >= MAX_SUBJECT_CLIMB and not noun:
             return None
-        # the nearest subject before the verb first: "LONDON (Reuters) - Donald Trump said"
+        # the nearest subject before the verb first: "LONDON (Reuters) - Ann Lee said"
         for child in sorted(token.children, key=lambda c: (c.i > token.i, abs(c.i - token.i))):
             if token is not verb and token.i in covered:
                 break  # a quoted verb's subject is whom the quote is about ("adding, ...")
@@ -1300,7 +1300,7 @@ def _subject_of(verb: Token, covered: Collection[int] = frozenset()) -> Token | 
             if controller is not None:
                 return controller
         if token.dep_ == "acl" and token.head.pos_ == "PROPN" and token.head.i not in covered:
-            return token.head  # "Donald Trump, who ..., tweeted on Friday to say ..."
+            return token.head  # "Ann Lee, who ..., tweeted on Friday to say ..."
         noun = noun or (token.dep_ == "acl" and token.tag_ == "VBG")  # not "a plan to say"
         climbs = token.dep_ in ("conj", "advcl", "xcomp", "ccomp", "acl", "pcomp", "prep") or (
             noun and token.dep_ in ("pobj", "dobj"))  # "X responded with a note saying ..."
@@ -1312,7 +1312,7 @@ def _subject_of(verb: Token, covered: Collection[int] = frozenset()) -> Token | 
 
 
 def _dateline(token: Token) -> bool:
-    """A dateline's place the parse took for a subject ("ORLANDO — President Barack Obama
+    """A dateline's place the parse took for a subject ("ORLANDO — Governor Ann Lee
     met ... and said", "CLEVELAND, July 19 (UPI) — ..."): a word in capitals that opens its
     sentence before a dash or a parenthesis, right after it or after a comma and a few
     words."""
@@ -1529,7 +1529,7 @@ _HONORIFICS = SPEAKER_TITLES | {"secretary", "former", "the"}
 
 def _named_in_description(q, mentions: list[_Mention]) -> _Mention | None:
     """A person or organization the speaker phrase names after all: at its head (its last
-    word: "the Russian daily Kommersant"; a group there too: "half of Vermont Democrats"),
+    word: "the Italian daily Corriere"; a group there too: "half of Vermont Democrats"),
     at its start after honorifics only ("Hannity on his show"), or anywhere in an
     "according to" source ("a June report from the Center for ...")."""
     if q.speaker_start < 0:

@@ -125,8 +125,8 @@ def fold(text: str) -> str:
 
 
 def _runs(text: str) -> list[list[str]]:
-    """Capitalised word runs of a phrase, titles, suffixes and possessives dropped: "Trump's
-    campaign manager Corey Lewandowski" -> [["trump"], ["corey", "lewandowski"]]."""
+    """Capitalised word runs of a phrase, titles, suffixes and possessives dropped: "Lee's
+    campaign manager Tom Hale" -> [["lee"], ["tom", "hale"]]."""
     runs: list[list[str]] = []
     current: list[str] = []
     for raw in re.findall(r"[\w.'’-]+|[,;:()]", text):
