@@ -280,7 +280,7 @@ def doc_timex(doc: Doc, *, offset: int = 0) -> Iterator[RawTimex]:
                            ent.label_, offset + ent.sent.start_char, offset + ent.sent.end_char)
 
 
-#: Nouns that introduce a media outlet's name: "the Russian daily Kommersant".
+#: Nouns that introduce a media outlet's name: "the Italian daily Corriere".
 MEDIA_NOUNS = frozenset(
     "daily newspaper paper weekly magazine agency broadcaster outlet channel network tabloid "
     "radio station".split()
@@ -289,7 +289,7 @@ MEDIA_NOUNS = frozenset(
 
 def missed_names(doc: Doc) -> Iterator[tuple]:
     """Capitalised names outside every entity that the model missed: a media outlet named
-    after a media noun ("daily Kommersant"), a large known place ("Donetsk"), a name that
+    after a media noun ("daily Corriere"), a large known place ("Lyon"), a name that
     is the subject of a reporting verb ("Ebeling said": a person, or an organization when
     it has an organization's word)."""
     from newsdesk import places
