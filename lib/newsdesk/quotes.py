@@ -267,7 +267,8 @@ def _direct_quote(doc: Doc, start: int, end: int, *, closed: bool = True,
     first = inside[0].sent
     last = inside[-1].sent
     covered = set(range(inside.start, inside.end)) | (quoted or set())  # any quote's words
-    adjacent = _beside(doc, inside, covered)
+    after = _after(doc, inside, covered)
+    adjacent = _beside(doc, inside, covered, after)
     if adjacent is not None:
         cue, speaker = adjacent
         return _with_speaker(doc, start, end, cue, speaker, first, closed=closed)
@@ -277,7 +278,7 @@ def _direct_quote(doc: Doc, start: int, end: int, *, closed: bool = True,
             quote = _quote(doc, start, end, "direct", cue, sent, covered=covered)
             return replace(quote, closed=closed)
     stance = _stance_subject(inside, covered) or _clause_subject(doc, inside, covered) or (
-        _after(doc, inside, covered) if inside.text.rstrip()[-1:] in ("?", "!") else None)
+        after if _last_mark(inside) in ("?", "!") else None)
     if stance is not None:  # last: "“...?” Smith asked reporters" after no other cue
         return _with_speaker(doc, start, end, *stance, first, closed=closed)
     return RawQuote(start, end, "direct", "", "none", "", -1, -1, first.start_char,
@@ -312,6 +313,11 @@ def _clause_subject(doc: Doc, inside: Span, covered: set[int]) -> tuple[Token, T
     return token, subject
 
 
+def _last_mark(inside: Span) -> str:
+    """The last character of a quote's words: its own punctuation ("...,”", "...?”")."""
+    return _text(inside.doc)[inside.start_char : inside.end_char].rstrip()[-1:]
+
+
 def _with_speaker(doc: Doc, start: int, end: int, cue: Token, speaker: Token, sent: Span,
                   *, closed: bool) -> RawQuote:
     kind, text, s_start, s_end = _speaker_phrase(speaker)
@@ -326,10 +332,11 @@ def _with_speaker(doc: Doc, start: int, end: int, cue: Token, speaker: Token, se
 _GLUE_POS = frozenset({"PUNCT", "ADV", "PART", "AUX"})
 
 
-def _beside(doc: Doc, inside: Span, covered: set[int]) -> tuple[Token, Token] | None:
-    """(cue, speaker) right after the quote ("...,” X said", "...,” said X") or right
-    before it ("X said, “...", "X said:")."""
-    after = _after(doc, inside, covered)
+def _beside(doc: Doc, inside: Span, covered: set[int],
+            after: tuple[Token, Token] | None) -> tuple[Token, Token] | None:
+    """(cue, speaker) right after the quote (``after``, see ``_after``: "...,” X said",
+    "...,” said X") unless it opens the next statement, else right before it ("X said,
+    “...", "X said:")."""
     if after is not None and not _next_statement(doc, after[0], inside, covered):
         return after
     return _before(doc, inside, covered)
@@ -347,7 +354,7 @@ def _after(doc: Doc, inside: Span, covered: set[int]) -> tuple[Token, Token] | N
         i += 1
     after = _speaker_then_cue(doc, i, covered) or _cue_then_speaker(doc, i, covered) or (
         _any_verb_after(doc, inside, i, covered)) or (
-        _according_at(doc, i, covered) if inside.text.rstrip()[-1:] not in (".", "!", "?")
+        _according_at(doc, i, covered) if _last_mark(inside) not in (".", "!", "?")
         else None)  # "“...,” according to X", not "“...” According to records, ..."
     return None if after is None or _introduces_next(doc, after[0], inside) else after
 
@@ -412,7 +419,7 @@ def _any_verb_after(doc: Doc, inside: Span, i: int,
     subject and a verb that ends the sentence, whatever the verb ("“...,” Oliver barked.",
     "“...?” reacted Trump."): the punctuation inside the marks says the sentence goes on
     with its attribution."""
-    if _text(doc)[inside.start_char : inside.end_char].rstrip()[-1:] not in (",", "?", "!"):
+    if _last_mark(inside) not in (",", "?", "!"):
         return None
     verb = next((t for t in doc[i : i + 4] if t.pos_ == "VERB"), None)
     if verb is None or verb.i in covered or verb.tag_ == "VBG":
@@ -472,7 +479,7 @@ def _introduces_next(doc: Doc, cue: Token, inside: Span) -> bool:
     k = cue.i + 1
     while k < len(doc) and doc[k].pos_ in ("ADV", "PART", "ADP") and k - cue.i < 3:
         k += 1
-    ends = _text(doc)[inside.start_char : inside.end_char].rstrip()[-1:] in (".", "?", "!")
+    ends = _last_mark(inside) in (".", "?", "!")
     return ends and k + 1 < len(doc) and doc[k].text in (",", ":") and doc[k + 1].is_quote
 
 
@@ -489,15 +496,15 @@ def _next_statement(doc: Doc, cue: Token, inside: Span, covered: set[int]) -> bo
     it: the next sentence, not the attribution ("... called the lines “unacceptable.” Mayor
     Greg Stanton wrote a letter to ...", "“a failed candidate.” Romney fired back in March,
     attacking ...", "“... does it make?” Her critics cited it as evidence ...")."""
-    ends = _text(doc)[inside.start_char : inside.end_char].rstrip()[-1:]
+    ends = _last_mark(inside)
     if ends not in (".", "?", "!"):
         return False
     objects = {c.dep_ for c in cue.children if c.i not in covered and c.i > cue.i}
     if ends != ".":  # "“...?” Her critics cited it as evidence ..."
         return bool(objects & {"dobj", "ccomp"})
     rest = [t for t in doc[cue.i + 1 : cue.sent.end] if not t.is_punct and t.i not in covered]
-    return len(rest) > MAX_TRAILING_WORDS or bool(objects & _OWN_OBJECTS) or any(
-        c.dep_ == "auxpass" for c in cue.children)  # “....” X's move was reported by Y
+    return len(rest) > MAX_TRAILING_WORDS or bool(objects & _OWN_OBJECTS) or (
+        _passive(cue))  # “....” X's move was reported by Y
 
 
 def _speaker_then_cue(doc: Doc, i: int, covered: set[int]) -> tuple[Token, Token] | None:
@@ -710,10 +717,10 @@ def inherit_speakers(quotes: list[RawQuote], text: str, *,
     direct = sorted((q for q in quotes if q.kind == "direct"), key=lambda q: q.start)
     reported = [q for q in quotes if q.kind == "indirect" and q.speaker_type != "none"]
     starts = sorted(start for start, _ in sentences)
+    named = [r for r in reported if r.speaker_type == "name" and r.cue != "according to"]
     for i, q in enumerate(direct):
         if q.speaker_type == "description" and q.cue not in CUE_VERBS:
-            around = _reported_around([r for r in reported if r.speaker_type == "name"
-                                       and r.cue != "according to"], q)
+            around = _reported_around(named, q)
             if around is not None:  # "“There's a sense of stability now,” and donations
                 direct[i] = _inherit(q, around)  # began to pick up, Gilbert said": no cue of
                 continue  # its own, a description in a named speaker's clause is not its
@@ -1040,7 +1047,8 @@ def _complement(verb: Token, quoted: Collection[int] = frozenset()) -> Span | No
             if token.lower_ == "that" and token.dep_ == "mark" and token.head.i > token.i and (
                     token.head.dep_ in ("acl", "ccomp", "relcl")):
                 return _subtree(token.head)
-    if verb.tag_ == "VBN" and any(c.dep_ == "auxpass" for c in verb.children):
+    passive = _passive(verb)
+    if verb.tag_ == "VBN" and passive:
         for child in verb.children:
             if child.dep_ == "xcomp":
                 return _subtree(child)
@@ -1061,7 +1069,6 @@ def _complement(verb: Token, quoted: Collection[int] = frozenset()) -> Span | No
             if child.dep_ == "nsubjpass" and len(words) >= 2 and child.i < verb.i and any(
                     c.dep_ == "agent" for c in verb.children):
                 return _subtree(child)  # "News of the move was first reported by X"
-    passive = any(c.dep_ == "auxpass" for c in verb.children)
     for child in verb.children:
         if child.dep_ == "xcomp" and child.tag_ == "VBG" and child.i > verb.i and not passive:
             return verb.doc[child.left_edge.i : verb.right_edge.i + 1]  # "said legalizing
@@ -1073,6 +1080,11 @@ def _complement(verb: Token, quoted: Collection[int] = frozenset()) -> Span | No
                     _denied(verb) or passive):  # not "an article that was written about"
                 return _subtree(topic)  # "warned of the risk of an outbreak"
     return _said_last(verb)
+
+
+def _passive(verb: Token) -> bool:
+    """"was reported", "were announced": a cue in the passive voice."""
+    return any(c.dep_ == "auxpass" for c in verb.children)
 
 
 def _denied(verb: Token) -> bool:
