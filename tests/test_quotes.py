@@ -10,7 +10,7 @@ import pytest
 from newsdesk.clean import clean_text
 from newsdesk.ingest import ingest
 from newsdesk.nlp import Task, annotate
-from newsdesk.quotes import RawQuote, inherit_speakers, quote_spans
+from newsdesk.quotes import RawQuote, _leading_name, inherit_speakers, quote_spans
 from newsdesk.store import Store
 
 
@@ -129,6 +129,18 @@ def test_quotes_unclosed_quote_is_marked_open():
     # a preposition the parse made the subject is none, nor a name in a relative clause
     ("Of Carson, Levine, who has given money to Marco Rubio, said, “He’s flat-out scary. I "
      "think he’s a wonderful man.”", [""]),
+    # a verb joined to a passive shares its subject; so does "quoted as saying"
+    ("By the end of the day, Mr. Trump was forced into damage control and said that his "
+     "words had been ''misconstrued.''", ["Trump", "Trump"]),
+    ("“Our method succeeds where others fail,” Braynard is quoted as saying.", ["Braynard"]),
+    # but not a passive the parse hung a participle on ("was hurt by going")
+    ("Rubio was hurt by going “personally, just in the gutter” against Trump.", [""]),
+    # a participle after a comma goes with the main clause, not a "that" clause in between
+    ("Reached by phone, Bennett denied the notion that a shakeup is coming, explaining "
+     "that he was “taking a day off.”", ["Bennett", "Bennett", "Bennett"]),
+    # unless the parse made a cue of that clause
+    ("Comey cannot say that “from his perspective,” Lewandowski added, saying it should be "
+     "“up to the prosecutor.”", ["Comey", "Lewandowski", "Lewandowski", "Lewandowski"]),
 ])
 def test_quotes_speakers_follow_the_structure(nlp, text, speakers):
     assert [speaker for _, _, speaker in _quotes(nlp, text)] == speakers
@@ -285,3 +297,14 @@ def test_quotes_a_country_speaks_for_itself_but_never_for_a_person(tmp_path):
         "“I can't vote for Trump,” said Concord resident Mary Johnson.\n")
     assert [(speaker, kind) for speaker, kind, _ in rows] == [("Germany", "place"),
                                                                ("Mary Johnson", "person")]
+
+
+@pytest.mark.parametrize(("phrase", "expected"), [
+    ("Trump at the time", "Trump"),  # a description that opens with a name links to it
+    ("Mr. Lee on Monday", "Mr. Lee"),
+    ("the man at the door", ""),
+    ("Sirius XM Vice President for news", ""),  # not a long title
+    ("Donald Trump", ""),  # a whole name is not a description's opening
+])
+def test_quotes_leading_name_of_a_description(phrase, expected):
+    assert _leading_name(phrase) == expected

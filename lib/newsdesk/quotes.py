@@ -1290,13 +1290,16 @@ def _subject_of(verb: Token, covered: Collection[int] = frozenset()) -> Token | 
     quote (``covered``) that the parse took for one ("“My bosses ...,” X said")."""
     token = verb
     noun = False  # climbed from a participle to the noun it describes ("a note saying")
+    aside = False  # climbed from a participle after a comma (", explaining ...")
+    joined = False  # climbed from a conjunct to its verb, or "as" ("X is quoted as saying")
     for step in range(MAX_SUBJECT_CLIMB + NOUN_SUBJECT_CLIMB):
         if step >= MAX_SUBJECT_CLIMB and not noun:
             return None
         # the nearest subject before the verb first: "LONDON (Reuters) - Ann Lee said"
         for child in sorted(token.children, key=lambda c: (c.i > token.i, abs(c.i - token.i))):
-            if token is not verb and token.i in covered:
-                break  # a quoted verb's subject is whom the quote is about ("adding, ...")
+            if token is not verb and (token.i in covered or aside and _content_clause(token)):
+                break  # a quoted verb's subject is whom the quote is about ("adding, ..."),
+                # a "that" clause's whom it tells of ("denied the notion that Y ..., saying")
             if child.dep_ == "nsubj" and child.i not in covered and child.pos_ not in (
                     "ADP", "ADV", "CCONJ", "SCONJ", "PUNCT"):  # "Of Carson, Levine ... said"
                 if _dateline(child):
@@ -1305,8 +1308,8 @@ def _subject_of(verb: Token, covered: Collection[int] = frozenset()) -> Token | 
                         continue
                     return named
                 return child
-            if child.dep_ == "nsubjpass":
-                return None
+            if child.dep_ == "nsubjpass":  # "X was forced ... and said": X; not "it was said"
+                return child if joined and child.i not in covered else None
         if token.dep_ == "xcomp":  # "That prompted Rubio to call ...": the object acts
             controller = next((c for c in token.head.children if c.dep_ == "dobj"), None)
             if controller is not None:
@@ -1314,13 +1317,26 @@ def _subject_of(verb: Token, covered: Collection[int] = frozenset()) -> Token | 
         if token.dep_ == "acl" and token.head.pos_ == "PROPN" and token.head.i not in covered:
             return token.head  # "Ann Lee, who ..., tweeted on Friday to say ..."
         noun = noun or (token.dep_ == "acl" and token.tag_ == "VBG")  # not "a plan to say"
+        aside = aside or (token.dep_ == "advcl" and token.tag_ == "VBG" and token.i > 0
+                          and token.doc[token.i - 1].text == ",")
         climbs = token.dep_ in ("conj", "advcl", "xcomp", "ccomp", "acl", "pcomp", "prep") or (
             noun and token.dep_ in ("pobj", "dobj"))  # "X responded with a note saying ..."
         if climbs and token.head is not token:  # "X incurred boos upon saying, “...”"
+            # a verb coordinated with its head shares its subject, passive or not; so does
+            # the passive a participle is hung on by "as" ("X is quoted as saying")
+            joined = token.dep_ == "conj" or (token.lower_ == "as" and token.dep_ == "prep")
             token = token.head
         else:
             return None
     return None
+
+
+def _content_clause(token: Token) -> bool:
+    """A clause that tells what is said, thought or claimed ("the notion that ...", "said
+    that ..."): its subject is what it tells of, not who speaks after it; not a cue the parse
+    hung there ("X can't say that “...,” Ann Lee added, saying ...")."""
+    return token.dep_ in ("ccomp", "acl") and cue_lemma(token) is None and any(
+        c.dep_ == "mark" and c.lower_ in ("that", "whether", "if") for c in token.children)
 
 
 def _dateline(token: Token) -> bool:
@@ -1473,7 +1489,8 @@ def _resolve_speaker(q, mentions: list[_Mention],
         return q.speaker_text, None, "unresolved"
     if q.speaker_type == "description":
         named = _named_in_description(q, mentions) or _known_name(
-            q.speaker_text, mentions) or _place_itself(q, mentions)
+            q.speaker_text, mentions) or _known_name(_leading_name(q.speaker_text), mentions
+                                                     ) or _place_itself(q, mentions)
         if named is not None:
             return named.name, named.entity_id, named.kind
         return q.speaker_text, None, "description"
@@ -1531,6 +1548,16 @@ def _known_name(phrase: str, mentions: list[_Mention]) -> _Mention | None:
     if not ranked or (len(ranked) > 1 and len(ranked[0]) < 2 * len(ranked[1])):
         return None
     return ranked[0][0]
+
+
+def _leading_name(phrase: str | None) -> str:
+    """The capitalised words that open a phrase before its first lower-case word ("Trump
+    at the time" -> "Trump"), or "" when it has none or no lower-case word."""
+    match = _LEADING_NAME.match(phrase or "")
+    return match.group(1).strip() if match else ""
+
+
+_LEADING_NAME = re.compile(r"((?:[A-Z][\w'’.-]*\s+){1,3}?)[a-z]")
 
 
 #: Honorifics and titles before a speaker's name ("Mr.", "Sen.", "Rev.", "Judge").
