@@ -141,6 +141,19 @@ def test_quotes_unclosed_quote_is_marked_open():
     # unless the parse made a cue of that clause
     ("Comey cannot say that “from his perspective,” Lewandowski added, saying it should be "
      "“up to the prosecutor.”", ["Comey", "Lewandowski", "Lewandowski", "Lewandowski"]),
+    # "according to" before the quote, with a comma
+    ("According to the Daily Caller, “Labott also coordinated with Reines on the post.”",
+     ["the Daily Caller"]),
+    # a hyphenated title in a name after an inverted cue, and the next part of the quote
+    ("“Imagine him going up against both on the same stage,” mused Blaze co-host Stu "
+     "Burguiere. “Not to mention, President Thor.”", ["Stu Burguiere", "Stu Burguiere"]),
+    # the name that opens the clause after a quote, however long its appositive
+    ("''I would have been sitting in Siberia for a long time,'' Mr. Daniloff, now 81 and "
+     "retired in Cambridge, Mass., said by telephone this week.", ["Daniloff"]),
+    # the rest of a sentence quoted around a long appositive
+    ('"The risk," said Edward Leamer, an economist who is the director of the UCLA '
+     'Anderson Forecast, "is that we\'re going to be attracting workers."',
+     ["Edward Leamer", "Edward Leamer"]),
 ])
 def test_quotes_speakers_follow_the_structure(nlp, text, speakers):
     assert [speaker for _, _, speaker in _quotes(nlp, text)] == speakers

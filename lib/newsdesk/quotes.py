@@ -375,6 +375,10 @@ def _before(doc: Doc, inside: Span, covered: set[int]) -> tuple[Token, Token] | 
     if j < 0 or (j + 1 < inside.start and doc[j + 1].text not in (",", ":", "—", "-", "–")
                  and not doc[j + 1].is_quote):
         return None
+    according = next((_according_at(doc, k, covered) for k in range(max(0, j - 8), j)
+                      if doc[k].lower_ == "according"), None)
+    if according is not None and max(t.i for t in according[1].subtree) == j:
+        return according  # "According to the Daily Mail, “...”"
     k = j
     while k >= 0 and doc[k].pos_ in ("ADV", "PART") and j - k < 3:
         k -= 1
@@ -544,12 +548,18 @@ def _cue_then_speaker(doc: Doc, i: int, covered: set[int]) -> tuple[Token, Token
             not doc[m].text[:1].isupper()):
         m += 1
     phrase = _phrase_at(doc, m) if m < len(doc) else None
+    name = _name_until_punct(doc, m, covered)
+    if phrase is not None and name is not None and name.i > phrase.root.i and (
+            name.ent_type_ in ("PERSON", "ORG")) and all(
+            t.pos_ in ("NOUN", "PROPN", "ADJ") or _infix(t)
+            for t in doc[phrase.root.i + 1 : name.i]) and not any(
+            e.start <= phrase.root.i < e.end for e in _ents(doc) if e.start <= name.i < e.end):
+        return doc[k], name  # "said Blaze co-host Stu Lee": a title before the name
     if phrase is not None and (phrase.root.dep_ not in (
             "dobj", "dative", "pobj", "attr", "iobj") or (
             phrase.root.dep_ == "dobj" and phrase.root.pos_ == "PROPN"
             and _subject_of(doc[k], covered) is None)):
         return doc[k], phrase.root  # "“...?” asked Mr. Manafort": also as the cue's object
-    name = _name_until_punct(doc, m, covered)
     return (doc[k], name) if name is not None else None
 
 
@@ -560,7 +570,8 @@ def _name_until_punct(doc: Doc, m: int, covered: set[int]) -> Token | None:
     the parse took it. None when the words run on (more than eight) or end otherwise."""
     end = m
     while end < len(doc) and end - m < 8 and end not in covered and not (
-            doc[end].is_punct or doc[end].is_space) and doc[end].sent == doc[m].sent:
+            (doc[end].is_punct and not _infix(doc[end])) or doc[end].is_space) and (
+            doc[end].sent == doc[m].sent):
         end += 1
     if end == m or (end < len(doc) and not (doc[end].is_punct and doc[end].sent == doc[m].sent)
                     and end != doc[m].sent.end):
@@ -570,6 +581,12 @@ def _name_until_punct(doc: Doc, m: int, covered: set[int]) -> Token | None:
                                                                         "ADJ", "X")):
         return None
     return last
+
+
+def _infix(token: Token) -> bool:
+    """A hyphen inside a word ("co-host"), with no space on either side."""
+    return token.text == "-" and token.i > 0 and not token.doc[token.i - 1].whitespace_ and (
+        not token.whitespace_)
 
 
 def _phrase_at(doc: Doc, i: int) -> Span | None:
@@ -680,6 +697,7 @@ MAX_LINK_WORDS = 3
 #: A quote nobody is found to say with fewer words than this and no sentence in it is a
 #: scare quote, a title or a nickname ("the so-called “deal”"): left out.
 MIN_UNATTRIBUTED_WORDS = 4
+_LEADING_MARKS = " \t\"“„‟«'`‘"
 _MARKS_ONLY = re.compile(r"^[\s\"“”„‟«»'`’‘.,;:!?—–-]*$")
 #: A word or two and a comma before a quote that is the rest of its sentence ("Instead,
 #: “he just acts like a defeated man.”").
@@ -777,8 +795,13 @@ def _same_utterance(other: RawQuote, q: RawQuote, text: str, *, before: bool,
     if before and not other.closed and not gap.strip(" \t\r\n\"“„‟«'`"):
         return other  # the next paragraph of a quote left open
     attributed_between = gap_start <= other.speaker_start and other.speaker_end <= gap_end
-    if not (before and attributed_between and "\n" not in gap
-            and _MARKS_ONLY.match(_SENTENCE_END.split(gap)[-1])):
+    if not (before and attributed_between and "\n" not in gap):
+        return None
+    tail = _SENTENCE_END.split(gap)[-1]
+    if tail == gap and gap.rstrip(_LEADING_MARKS).endswith(",") and (
+            len(gap.split()) <= MAX_ATTRIBUTION_WORDS):
+        return other  # “...,” said X, a ... who ..., “...”: the sentence goes on
+    if not _MARKS_ONLY.match(tail):
         return None
     if len(gap.split()) <= MAX_GAP_WORDS:
         return other  # “...,” X said. “...”: only the attribution between them
@@ -1267,14 +1290,17 @@ def _name_before(cue: Token, covered: set[int]) -> Token | None:
                 not any(t.i in covered for t in ent)) and not any(
                 a.dep_ in ("relcl", "acl") and a.i < cue.i for a in ent.root.ancestors):
             return ent.root  # not one in a relative clause ("Levine, who gave to Rubio, said")
-    first = next((e for e in _ents(cue.doc) if e.start >= sent.start), None)
-    if first is not None and first.label_ in ("PERSON", "ORG") and cue.i == sent.root.i and (
-            all(t.pos_ == "PROPN" for t in cue.doc[sent.start : first.start])  # "Sen. X", not
+    opens = _clause_start(cue, covered)
+    first = next((e for e in _ents(cue.doc) if e.start >= opens), None)
+    if first is not None and first.label_ in ("PERSON", "ORG") and (
+            cue.i == sent.root.i or cue.head.i in covered) and (
+            all(t.pos_ == "PROPN" for t in cue.doc[opens : first.start])  # "Sen. X", not
             and first.end < len(cue.doc)  # "Of Carson, Levine ... said"
             and cue.doc[first.end].text == "," and first.end < cue.i and not any(
                 t.i in covered for t in first)):
         return first.root  # "RoseAnn DeMoro, executive director of ..., a union that ...,
-        # also said ...": the name that opens the sentence, however long its appositive
+        # also said ...": the name that opens the clause, however long its appositive; after
+        # a quote too ("“...,” Mr. Lee, now 81 and retired in Boston, said by telephone")
     word = cue.doc[cue.i - 1] if cue.i > sent.start else None
     if word is not None and word.is_title and word.is_alpha and word.i not in covered and (
             word.i == sent.start or cue.doc[word.i - 1].text == ",") and word.pos_ in (
@@ -1282,6 +1308,18 @@ def _name_before(cue: Token, covered: set[int]) -> Token | None:
             word.ent_type_ in ("", "PERSON", "ORG")):  # not "Wednesday added ..."
         return word  # "Jolly said he ...": a surname the tagger took for another word
     return None
+
+
+def _clause_start(cue: Token, covered: Collection[int]) -> int:
+    """Where the clause of a cue starts: its sentence's start, or after the last quote
+    before it in the sentence, past the punctuation that closed it."""
+    start = cue.sent.start
+    quoted = [i for i in range(start, cue.i) if i in covered]
+    if quoted:
+        start = quoted[-1] + 1
+        while start < cue.i and cue.doc[start].is_punct:
+            start += 1
+    return start
 
 
 def _subject_of(verb: Token, covered: Collection[int] = frozenset()) -> Token | None:
