@@ -316,6 +316,8 @@ def test_quotes_a_country_speaks_for_itself_but_never_for_a_person(tmp_path):
     ("Trump at the time", "Trump"),  # a description that opens with a name links to it
     ("Mr. Lee on Monday", "Mr. Lee"),
     ("the man at the door", ""),
+    ("A Kremlin source", ""),  # a name that modifies a noun
+    ("The Times on Sunday", ""),
     ("Sirius XM Vice President for news", ""),  # not a long title
     ("Donald Trump", ""),  # a whole name is not a description's opening
 ])

@@ -1589,13 +1589,21 @@ def _known_name(phrase: str, mentions: list[_Mention]) -> _Mention | None:
 
 
 def _leading_name(phrase: str | None) -> str:
-    """The capitalised words that open a phrase before its first lower-case word ("Trump
-    at the time" -> "Trump"), or "" when it has none or no lower-case word."""
+    """The capitalised words that open a phrase before a word that cannot go on a name
+    (a preposition or an adverb of time: "Trump at the time" -> "Trump"), or "". Not a
+    name that modifies a noun ("A Kremlin source"), nor one after an article."""
     match = _LEADING_NAME.match(phrase or "")
-    return match.group(1).strip() if match else ""
+    if match is None or match.group(2) not in _AFTER_NAME:
+        return ""
+    name = match.group(1).strip()
+    return "" if name.split()[0].lower() in ("a", "an", "the") else name
 
 
-_LEADING_NAME = re.compile(r"((?:[A-Z][\w'’.-]*\s+){1,3}?)[a-z]")
+_LEADING_NAME = re.compile(r"((?:[A-Z][\w'’.-]*\s+){1,3}?)([a-z]+)\b")
+#: Words that end a name at the start of a speaker phrase: prepositions and adverbs.
+_AFTER_NAME = frozenset("""
+at on in during after before from with by later earlier then again also too himself herself
+""".split())
 
 
 #: Honorifics and titles before a speaker's name ("Mr.", "Sen.", "Rev.", "Judge").
