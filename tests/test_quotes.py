@@ -154,6 +154,12 @@ def test_quotes_unclosed_quote_is_marked_open():
     ('"The risk," said Edward Leamer, an economist who is the director of the UCLA '
      'Anderson Forecast, "is that we\'re going to be attracting workers."',
      ["Edward Leamer", "Edward Leamer"]),
+    # a participle after a quoted word and a comma goes with the main clause's subject
+    ("In an interview Monday, Sanders said the process of writing the platform could be "
+     "“messy,” adding, “Democracy is messy.”", ["Sanders", "Sanders", "Sanders"]),
+    # a clause the parse hung on a quoted verb is no content clause
+    ("Weaver didn’t seem particularly impressed with Sanders’ comments Tuesday, telling "
+     "reporters, “A lot of people said the governor should step down.”", ["Weaver"]),
 ])
 def test_quotes_speakers_follow_the_structure(nlp, text, speakers):
     assert [speaker for _, _, speaker in _quotes(nlp, text)] == speakers
@@ -323,3 +329,18 @@ def test_quotes_a_country_speaks_for_itself_but_never_for_a_person(tmp_path):
 ])
 def test_quotes_leading_name_of_a_description(phrase, expected):
     assert _leading_name(phrase) == expected
+
+
+@pytest.mark.slow
+def test_quotes_description_names_the_person_its_title_ends_in(tmp_path):
+    rows = _ingested_quotes(
+        tmp_path, "Hearing Ends\n\n"
+        "“They are spending their final days here,” said Oversight ranking Democrat Elijah "
+        "Cummings.\n\n"
+        "M. Dane Waters, whose group led the effort, predicted that delegates would “take "
+        "this fight to the floor.”\n\n"
+        "A spokesman for Elijah Cummings said the hearing was “a waste of time.”\n")
+    speakers = [(speaker, kind) for speaker, kind, quote in rows if quote == "direct"]
+    assert speakers[0] == ("Elijah Cummings", "person")
+    assert speakers[1][0].endswith("Dane Waters") and speakers[1][1] == "person"
+    assert speakers[2][1] is None  # the spokesman stays a description

@@ -1335,7 +1335,8 @@ def _subject_of(verb: Token, covered: Collection[int] = frozenset()) -> Token | 
             return None
         # the nearest subject before the verb first: "LONDON (Reuters) - Ann Lee said"
         for child in sorted(token.children, key=lambda c: (c.i > token.i, abs(c.i - token.i))):
-            if token is not verb and (token.i in covered or aside and _content_clause(token)):
+            if token is not verb and (token.i in covered or (aside or joined) and (
+                    _content_clause(token, covered))):
                 break  # a quoted verb's subject is whom the quote is about ("adding, ..."),
                 # a "that" clause's whom it tells of ("denied the notion that Y ..., saying")
             if child.dep_ == "nsubj" and child.i not in covered and child.pos_ not in (
@@ -1355,8 +1356,7 @@ def _subject_of(verb: Token, covered: Collection[int] = frozenset()) -> Token | 
         if token.dep_ == "acl" and token.head.pos_ == "PROPN" and token.head.i not in covered:
             return token.head  # "Ann Lee, who ..., tweeted on Friday to say ..."
         noun = noun or (token.dep_ == "acl" and token.tag_ == "VBG")  # not "a plan to say"
-        aside = aside or (token.dep_ == "advcl" and token.tag_ == "VBG" and token.i > 0
-                          and token.doc[token.i - 1].text == ",")
+        aside = aside or (token.dep_ == "advcl" and token.tag_ == "VBG" and _after_comma(token))
         climbs = token.dep_ in ("conj", "advcl", "xcomp", "ccomp", "acl", "pcomp", "prep") or (
             noun and token.dep_ in ("pobj", "dobj"))  # "X responded with a note saying ..."
         if climbs and token.head is not token:  # "X incurred boos upon saying, “...”"
@@ -1369,12 +1369,23 @@ def _subject_of(verb: Token, covered: Collection[int] = frozenset()) -> Token | 
     return None
 
 
-def _content_clause(token: Token) -> bool:
+def _after_comma(token: Token) -> bool:
+    """Whether a comma comes right before the token, quote marks aside ("“messy,” adding")."""
+    i = token.i - 1
+    while i >= 0 and token.doc[i].is_quote:
+        i -= 1
+    return i >= 0 and token.doc[i].text == ","
+
+
+def _content_clause(token: Token, covered: Collection[int]) -> bool:
     """A clause that tells what is said, thought or claimed ("the notion that ...", "said
     that ..."): its subject is what it tells of, not who speaks after it; not a cue the parse
     hung there ("X can't say that “...,” Ann Lee added, saying ...")."""
-    return token.dep_ in ("ccomp", "acl") and cue_lemma(token) is None and any(
+    return token.dep_ in ("ccomp", "acl") and cue_lemma(token) is None and (any(
         c.dep_ == "mark" and c.lower_ in ("that", "whether", "if") for c in token.children)
+        or cue_lemma(token.head) is not None and token.head.i not in covered)  # "X said the
+    # process could be “messy,” adding ...", not a clause the parse hung on a quoted "said"
+
 
 
 def _dateline(token: Token) -> bool:
@@ -1614,8 +1625,9 @@ _HONORIFICS = SPEAKER_TITLES | {"secretary", "former", "the"}
 
 def _named_in_description(q, mentions: list[_Mention]) -> _Mention | None:
     """A person or organization the speaker phrase names after all: at its head (its last
-    word: "the Italian daily Corriere"; a group there too: "half of Vermont Democrats"),
-    at its start after honorifics only ("Hannity on his show"), or anywhere in an
+    word: "the Italian daily Corriere"; a group there too: "half of Vermont Democrats"; a
+    person after a title: "ranking Democrat Elijah Cummings"), at its start after honorifics
+    or initials only ("Hannity on his show", "M. Dane Waters"), or anywhere in an
     "according to" source ("a June report from the Center for ...")."""
     if q.speaker_start < 0:
         return None
@@ -1629,12 +1641,26 @@ def _named_in_description(q, mentions: list[_Mention]) -> _Mention | None:
         return at_head[0]
     if not inside:
         return None
-    lead = (q.speaker_text or "")[: inside[0].start - q.speaker_start]
-    rest = (q.speaker_text or "")[inside[0].end - q.speaker_start :].split()
-    if all(w.lower().rstrip(".") in _HONORIFICS for w in lead.split()) and not (
+    phrase = q.speaker_text or ""
+    lead = phrase[: inside[0].start - q.speaker_start]
+    rest = phrase[inside[0].end - q.speaker_start :].split()
+    last = inside[-1]
+    before_last = phrase[: last.start - q.speaker_start].split()[-1:]
+    if last.kind == "person" and last.end == q.speaker_end and before_last and (
+            before_last[0].lower() not in _BEFORE_OTHER):
+        return last  # "Oversight ranking Democrat Elijah Cummings": the name a title ends in,
+        # not "a spokesman for Ann Lee"
+    if all(w.lower().rstrip(".") in _HONORIFICS or _INITIAL.fullmatch(w)
+           for w in lead.split()) and not (
             rest and all(w[:1].isupper() for w in rest)):
         return inside[0]  # "Hannity on his show", "Rep. Jim McDermott (D-Wash.)"; not "the
     return None  # Council on ... Relations Executive Director Nihad Awad": somebody of it
+
+
+#: Words before a name that make the phrase somebody else: "a spokesman for X".
+_BEFORE_OTHER = frozenset("of for to with by from and or at in on whose his her their its "
+                          "the a an".split())
+_INITIAL = re.compile(r"[A-Z]\.")
 
 
 def _speaker_sent(q) -> int:
