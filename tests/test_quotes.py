@@ -92,6 +92,9 @@ def test_quotes_unclosed_quote_is_marked_open():
      "only one,” Viguerie notes.", ["Viguerie", "Viguerie", "Viguerie"]),
     ("“Do you think you will win this time?”\n\n“Of course I will win,” Trump said.",
      ["", "Trump"]),
+    # a signature line the model saw no name in
+    ("“I went to Wall Street before the crash. I was the one warning about it.”\n\n"
+     "- Clinton.", ["Clinton"]),
     # a transcript's "Name:" before a quote
     ('In the morning, Donald Trump: "Appreciate the congrats for being right on terrorism."',
      ["Donald Trump"]),

@@ -975,9 +975,18 @@ def _trail(doc: Doc) -> RawQuote | None:
     first = next((t for t in doc if not t.is_punct and not t.is_space), None)
     ent = next((e for e in _ents(doc) if first is not None and e.start == first.i
                 and e.label_ in ("PERSON", "ORG")), None)
-    if ent is None:
+    if ent is not None:
+        return RawQuote(0, 0, "trail", "", "name", ent.text, ent.start_char, ent.end_char, 0, 0)
+    match = _SIGNATURE.match(_text(doc))  # "- Clinton.", "-Ann Lee": the model saw no name
+    if match is None:
         return None
-    return RawQuote(0, 0, "trail", "", "name", ent.text, ent.start_char, ent.end_char, 0, 0)
+    return RawQuote(0, 0, "trail", "", "name", match.group(1), match.start(1), match.end(1),
+                    0, 0)
+
+
+#: A signature line: a dash, then one to four capitalised words, then its end or a comma.
+_SIGNATURE = re.compile(r"\s*[—–-]+\s*((?:[A-Z][\w'’.-]*[a-z][\w'’-]*)(?: [A-Z][\w'’.-]*){0,3})"
+                        r"\s*(?:[,.]|$)")
 
 
 def _cue_outside(sent: Span, covered: set[int]) -> Token | None:
