@@ -4,13 +4,21 @@ quotes, on the real pipeline (``nlp`` fixture) and as pure functions."""
 from __future__ import annotations
 
 from dataclasses import replace
+from types import SimpleNamespace
 
 import pytest
 
 from newsdesk.clean import clean_text
 from newsdesk.ingest import ingest
 from newsdesk.nlp import Task, annotate
-from newsdesk.quotes import RawQuote, _leading_name, inherit_speakers, quote_spans
+from newsdesk.quotes import (
+    RawQuote,
+    _antecedent,
+    _leading_name,
+    _Mention,
+    inherit_speakers,
+    quote_spans,
+)
 from newsdesk.store import Store
 
 
@@ -345,3 +353,17 @@ def test_quotes_description_names_the_person_its_title_ends_in(tmp_path):
     speakers = [(speaker, kind) for speaker, kind, quote in rows if quote == "direct"]
     assert speakers[0] == ("Elijah Cummings", "person")
     assert speakers[1][0].endswith("Dane Waters") and speakers[1][1] == "person"
+
+
+@pytest.mark.parametrize(("roles", "expected"), [
+    (("subj", ""), "person/cross"),  # "Cross said he would vote for Clinton, whom he called"
+    (("", "subj"), "person/clinton"),
+    (("subj", "subj"), None),  # two subjects: no answer
+    (("", ""), None),
+])
+def test_quotes_pronoun_with_several_persons_takes_the_one_subject(roles, expected):
+    mentions = [_Mention(0, 5, "person", "person/cross", "Cross", 0, roles[0]),
+                _Mention(40, 47, "person", "person/clinton", "Clinton", 0, roles[1])]
+    q = SimpleNamespace(speaker_start=60, speaker_sent=0, sent_start=0)
+    found = _antecedent(mentions, q)
+    assert (found.entity_id if found else None) == expected

@@ -1684,16 +1684,15 @@ def _antecedent(mentions: list[_Mention], q) -> _Mention | None:
     """The person a "he"/"she" refers to, or None when the text leaves doubt.
 
     Candidates are the persons before the pronoun in its own sentence (the speaker's, see
-    ``_speaker_sent``); when there are none,
-    those of the previous sentence. One person: that one. Several in the own sentence: no
-    answer (a parse cannot be trusted to pick). Several in the previous sentence: the one that
-    is its subject (or the subject's possessor), if exactly one is.
+    ``_speaker_sent``); when there are none, those of the previous sentence. One person:
+    that one. Several: the one that is a subject (or a subject's possessor) there, if
+    exactly one is ("Cross said he would vote for Clinton, whom he called ...": Cross).
     """
     sent_start = _speaker_sent(q)
     persons = [m for m in mentions if m.kind == "person" and m.end <= q.speaker_start]
     same = [m for m in persons if m.sent_start == sent_start]
     if same:
-        return same[-1] if len({m.entity_id for m in same}) == 1 else None
+        return same[-1] if len({m.entity_id for m in same}) == 1 else _one_subject(same)
     earlier = [m for m in persons
                if sent_start - MAX_PRONOUN_REACH <= m.sent_start < sent_start]
     if not earlier:
@@ -1702,5 +1701,11 @@ def _antecedent(mentions: list[_Mention], q) -> _Mention | None:
     previous = [m for m in earlier if m.sent_start == last]
     if len({m.entity_id for m in previous}) == 1:
         return previous[-1]
-    subjects = [m for m in previous if m.subj in ("subj", "poss_subj")]
+    return _one_subject(previous)
+
+
+def _one_subject(persons: list[_Mention]) -> _Mention | None:
+    """The one person among ``persons`` who is a subject (or a subject's possessor), or
+    None when none or several are."""
+    subjects = [m for m in persons if m.subj in ("subj", "poss_subj")]
     return subjects[-1] if len({m.entity_id for m in subjects}) == 1 else None
