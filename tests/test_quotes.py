@@ -171,6 +171,10 @@ def test_quotes_unclosed_quote_is_marked_open():
     # a clause the parse hung on a quoted verb is no content clause
     ("Weaver didn’t seem particularly impressed with Sanders’ comments Tuesday, telling "
      "reporters, “A lot of people said the governor should step down.”", ["Weaver"]),
+    # a relative clause on an appositive speaks for the name the appositive describes
+    ('"Do these people read newspapers?" said Bob Mulholland, a California superdelegate '
+     'and Clinton supporter who has accused Sanders supporters of harassing his peers.',
+     ["Bob Mulholland", "Bob Mulholland"]),
 ])
 def test_quotes_speakers_follow_the_structure(nlp, text, speakers):
     assert [speaker for _, _, speaker in _quotes(nlp, text)] == speakers

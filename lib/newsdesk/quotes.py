@@ -1438,6 +1438,9 @@ def _speaker_phrase(head: Token, *, prefer_entity: bool = False) -> tuple[str, s
     if head.lower_ in ("who", "that") and head.head.dep_ == "relcl" and (
             head.head.head is not head.head):
         head = head.head.head  # "Sanders, who said ...": the one the clause is about
+    if head.dep_ == "appos" and head.pos_ == "NOUN" and head.head.pos_ == "PROPN" and (
+            head.head.ent_type_ in ("PERSON", "ORG")) and not _dateline(head.head):
+        head = head.head  # "Ann Lee, a superdelegate who has accused ...": whom it describes
     if head.lower_ in _PRONOUNS and head.pos_ == "PRON":
         return "pronoun", head.text, head.idx, head.idx + len(head)
     ents = [e for e in _ents(doc) if e.start <= head.i < e.end]
