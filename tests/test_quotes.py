@@ -175,6 +175,12 @@ def test_quotes_unclosed_quote_is_marked_open():
     ('"Do these people read newspapers?" said Bob Mulholland, a California superdelegate '
      'and Clinton supporter who has accused Sanders supporters of harassing his peers.',
      ["Bob Mulholland", "Bob Mulholland"]),
+    # a quote that is a sentence of its own after a sentence telling of a person: theirs
+    ('Clinton touted her credentials as an original co-sponsor of the legislation. "We '
+     'need to find ways to support workers."', ["Clinton"]),
+    # not after another quote of the paragraph, nor after a sentence about a thing
+    ('The bill passed the House on Tuesday. "We need to find ways to support workers."',
+     [""]),
 ])
 def test_quotes_speakers_follow_the_structure(nlp, text, speakers):
     assert [speaker for _, _, speaker in _quotes(nlp, text)] == speakers

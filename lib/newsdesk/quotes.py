@@ -281,8 +281,36 @@ def _direct_quote(doc: Doc, start: int, end: int, *, closed: bool = True,
         after if _last_mark(inside) in ("?", "!") else None)
     if stance is not None:  # last: "“...?” Smith asked reporters" after no other cue
         return _with_speaker(doc, start, end, *stance, first, closed=closed)
+    told = _told_before(doc, inside, covered)
+    if told is not None:  # "Bystrom agreed. “Mainstream Republicans are running out ...”"
+        return _with_speaker(doc, start, end, *told, first, closed=closed)
     return RawQuote(start, end, "direct", "", "none", "", -1, -1, first.start_char,
                     closed=closed)
+
+
+def _told_before(doc: Doc, inside: Span, covered: set[int]) -> tuple[Token, Token] | None:
+    """(verb, subject) of the sentence right before a quote that is a whole sentence of
+    its own and the first quote of its paragraph, when that sentence quotes nothing and its
+    subject is a person: the person it tells of goes on in the quote ("Clinton touted her
+    credentials as a co-sponsor. “We need to find ways to support workers.”")."""
+    k = inside.start - 1
+    while k >= 0 and (doc[k].is_quote or doc[k].is_space):
+        k -= 1
+    if k < 0 or doc[k].text != "." or not _is_statement(inside.text):
+        return None
+    last = inside[-1].sent
+    if not all(t.is_quote or t.is_punct or t.is_space for t in doc[inside.end : last.end]):
+        return None  # the sentence goes on after the quote
+    before = doc[k].sent
+    if any(i in covered for i in range(inside.start)) or any(
+            t.is_quote for t in doc[before.start : k]):
+        return None  # after another quote of the paragraph, its speaker may go on
+    subject = _subject_of(before.root) if before.root.i < k else None
+    if subject is None or not (subject.ent_type_ == "PERSON" or (
+            subject.pos_ == "PROPN" and not subject.ent_type_) or (
+            subject.pos_ == "PRON" and subject.lower_ in ("he", "she"))):
+        return None
+    return before.root, subject
 
 
 def _clause_subject(doc: Doc, inside: Span, covered: set[int]) -> tuple[Token, Token] | None:
@@ -668,6 +696,9 @@ def _introducer(last: Token, covered: set[int] = frozenset()) -> tuple[Token, To
     if cue is not None and cue.i < last.i + 1 and (subject := _subject_of(cue)) is not None and (
             subject.i not in covered):
         return cue, subject
+    if cue is not None and cue.i == cue.sent.start and cue.i + 1 < len(cue.doc) and (
+            name := _name_until_punct(cue.doc, cue.i + 1, covered)) is not None:
+        return cue, name  # "Stated Stone:", "Continued Ann Lee:"
     verb = last
     for _ in range(6):
         if verb.pos_ in ("VERB", "AUX") and verb.i not in covered:
