@@ -181,6 +181,11 @@ def test_quotes_unclosed_quote_is_marked_open():
     # not after another quote of the paragraph, nor after a sentence about a thing
     ('The bill passed the House on Tuesday. "We need to find ways to support workers."',
      [""]),
+    # a name after an inverted cue is no reported clause, nor a quote with its speaker
+    ("''I'm more skilled with my hands than I am with my brain,'' said Robin Maynard, half "
+     "joking.", ["Robin Maynard"]),
+    ("“It is not the position that everything is hunky-dory,” Gene Sperling, a top outside "
+     "Clinton adviser, said at a recent event on the economy in Iowa.", ["Gene Sperling"]),
 ])
 def test_quotes_speakers_follow_the_structure(nlp, text, speakers):
     assert [speaker for _, _, speaker in _quotes(nlp, text)] == speakers
@@ -377,3 +382,10 @@ def test_quotes_pronoun_with_several_persons_takes_the_one_subject(roles, expect
     q = SimpleNamespace(speaker_start=60, speaker_sent=0, sent_start=0)
     found = _antecedent(mentions, q)
     assert (found.entity_id if found else None) == expected
+
+
+@pytest.mark.slow
+def test_quotes_clause_opening_with_a_quote_is_reported_when_it_goes_on(nlp):
+    text = "''He was going to make the name known,'' as his father dreamed, Mr. Turry said."
+    assert ("He was going to make the name known,'' as his father dreamed", "name",
+            "Turry") in _quotes(nlp, text)

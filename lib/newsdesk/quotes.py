@@ -1040,12 +1040,31 @@ def _reported(doc: Doc, direct: list[tuple[int, int]]) -> Iterator[RawQuote]:
             clause = _complement(token, quoted)
             if clause is not None and not _inside_direct(clause, direct):
                 start, end = _trim(clause)
-                if len(_text(doc)[start:end].split()) >= MIN_REPORTED_WORDS:
+                if len(_text(doc)[start:end].split()) >= MIN_REPORTED_WORDS and not (
+                        _quote_and_name(doc, start, end, direct, quoted)):
                     yield _quote(doc, start, end, "indirect", token, token.sent)
         elif lower == "according" and i + 1 < len(words) and words[i + 1] == "to":
             quote = _according_to(doc, doc[i])
             if quote is not None and not _mostly_quoted(quote.start, quote.end, direct):
                 yield quote  # not the direct quote it attributes ("“...,” according to X")
+
+
+def _quote_and_name(doc: Doc, start: int, end: int, direct: list[tuple[int, int]],
+                    quoted: Collection[int]) -> bool:
+    """Whether the clause [start, end) is a whole direct quote and then words with no
+    finite verb: the quote and its speaker ("“...,” Ann Lee, an adviser, said at ..."), not
+    reported speech ("“...,” and donations began to pick up, X said" is)."""
+    text = _text(doc)
+    opening = [q_end for q_start, q_end in direct
+               if start <= q_start and q_end < end and not text[start:q_start].strip(
+                   _LEADING_MARKS)]
+    if not opening:
+        return False
+    rest = doc.char_span(opening[0], end, alignment_mode="expand")
+    return rest is not None and not any(t.tag_ in _FINITE and t.i not in quoted for t in rest)
+
+
+_FINITE = frozenset({"VBD", "VBZ", "VBP", "MD"})
 
 
 def _after_quote(doc: Doc, cue: Token, direct: list[tuple[int, int]]) -> bool:
@@ -1054,9 +1073,22 @@ def _after_quote(doc: Doc, cue: Token, direct: list[tuple[int, int]]) -> bool:
     if not any(end <= cue.idx and _MARKS_ONLY.match(_text(doc)[end : cue.idx])
                for _, end in direct):
         return False
-    return not any(c.dep_ == "ccomp" and c.i > cue.i and any(
-        g.dep_ in _SUBJECT_DEPS or (g.dep_ == "mark" and g.lower_ == "that")
-        for g in c.children) for c in cue.children)
+    inverted = cue.tag_ != "VBG" and not any(c.dep_ in _SUBJECT_DEPS and c.i < cue.i
+                                               for c in cue.children)
+    return not any(c.dep_ == "ccomp" and c.i > cue.i and _own_clause(c, cue, inverted=inverted)
+                   for c in cue.children)
+
+
+def _own_clause(clause: Token, cue: Token, *, inverted: bool) -> bool:
+    """Whether a cue's clause after it says something ("stated that ...", "he said Trump
+    was ..."), not a name the parse took for its subject after an inverted cue ("said Ann
+    Lee, half joking")."""
+    subjects = [g for g in clause.children if g.dep_ in _SUBJECT_DEPS]
+    if any(g.dep_ == "mark" and g.lower_ == "that" for g in clause.children):
+        return True
+    named = any(g.pos_ == "PROPN" and min(t.i for t in g.subtree) <= cue.i + 2
+                for g in subjects)
+    return bool(subjects) and not (inverted and named)
 
 
 #: Words a reported clause has at the least ("said he would").
