@@ -578,7 +578,8 @@ def _cue_then_speaker(doc: Doc, i: int, covered: set[int]) -> tuple[Token, Token
     phrase = _phrase_at(doc, m) if m < len(doc) else None
     name = _name_until_punct(doc, m, covered)
     if phrase is not None and name is not None and name.i > phrase.root.i and (
-            name.ent_type_ in ("PERSON", "ORG")) and all(
+            name.ent_type_ in ("PERSON", "ORG") or (
+                name.pos_ == "PROPN" and not name.ent_type_)) and all(
             t.pos_ in ("NOUN", "PROPN", "ADJ") or _infix(t)
             for t in doc[phrase.root.i + 1 : name.i]) and not any(
             e.start <= phrase.root.i < e.end for e in _ents(doc) if e.start <= name.i < e.end):
@@ -591,13 +592,18 @@ def _cue_then_speaker(doc: Doc, i: int, covered: set[int]) -> tuple[Token, Token
     return (doc[k], name) if name is not None else None
 
 
+#: Words up to the next punctuation after an inverted cue that may still end in its
+#: speaker's name ("said United Auto Workers Secretary-Treasurer Gary Casteel").
+MAX_NAME_WORDS = 10
+
+
 def _name_until_punct(doc: Doc, m: int, covered: set[int]) -> Token | None:
     """The last word of the capitalised name that ends the words from ``m`` up to the next
     punctuation ("“...,” said Skelly, explaining ...", "said Oversight ranking Democrat
     Elijah Cummings (D-Md.)"): right after a quote and its cue, that is the speaker, however
-    the parse took it. None when the words run on (more than eight) or end otherwise."""
+    the parse took it. None when the words run on (see ``MAX_NAME_WORDS``) or end otherwise."""
     end = m
-    while end < len(doc) and end - m < 8 and end not in covered and not (
+    while end < len(doc) and end - m < MAX_NAME_WORDS and end not in covered and not (
             (doc[end].is_punct and not _infix(doc[end])) or doc[end].is_space) and (
             doc[end].sent == doc[m].sent):
         end += 1
@@ -1363,10 +1369,11 @@ def _name_before(cue: Token, covered: set[int]) -> Token | None:
                 a.dep_ in ("relcl", "acl") and a.i < cue.i for a in ent.root.ancestors):
             return ent.root  # not one in a relative clause ("Levine, who gave to Rubio, said")
     opens = _clause_start(cue, covered)
-    first = next((e for e in _ents(cue.doc) if e.start >= opens), None)
-    if first is not None and first.label_ in ("PERSON", "ORG") and (
+    first = next((e for e in _ents(cue.doc) if e.start >= opens and e.label_ in (
+        "PERSON", "ORG")), None)
+    if first is not None and first.start < cue.i and (
             cue.i == sent.root.i or cue.head.i in covered) and (
-            all(t.pos_ == "PROPN" for t in cue.doc[opens : first.start])  # "Sen. X", not
+            all(t.pos_ in _TITLE_POS for t in cue.doc[opens : first.start])  # "Sen. X", not
             and first.end < len(cue.doc)  # "Of Carson, Levine ... said"
             and cue.doc[first.end].text == "," and first.end < cue.i and not any(
                 t.i in covered for t in first)):
@@ -1380,6 +1387,10 @@ def _name_before(cue: Token, covered: set[int]) -> Token | None:
             word.ent_type_ in ("", "PERSON", "ORG")):  # not "Wednesday added ..."
         return word  # "Jolly said he ...": a surname the tagger took for another word
     return None
+
+
+#: Words of a title before a name ("Texas delegate Bill Eastland", "Sen. X").
+_TITLE_POS = frozenset({"PROPN", "NOUN", "ADJ"})
 
 
 def _clause_start(cue: Token, covered: Collection[int]) -> int:
@@ -1613,8 +1624,9 @@ def _resolve_speaker(q, mentions: list[_Mention],
         return q.speaker_text, None, "unresolved"
     if q.speaker_type == "description":
         named = _named_in_description(q, mentions) or _known_name(
-            q.speaker_text, mentions) or _known_name(_leading_name(q.speaker_text), mentions
-                                                     ) or _place_itself(q, mentions)
+            q.speaker_text, mentions) or _known_name(
+            _leading_name(q.speaker_text), mentions) or _known_name(
+            _trailing_name(q.speaker_text), mentions) or _place_itself(q, mentions)
         if named is not None:
             return named.name, named.entity_id, named.kind
         return q.speaker_text, None, "description"
@@ -1683,6 +1695,17 @@ def _leading_name(phrase: str | None) -> str:
         return ""
     name = match.group(1).strip()
     return "" if name.split()[0].lower() in ("a", "an", "the") else name
+
+
+def _trailing_name(phrase: str | None) -> str:
+    """The two capitalised words that end a longer phrase after a title ("United Auto
+    Workers Secretary-Treasurer Gary Casteel" -> "Gary Casteel"), or "" when they follow
+    a word that makes the phrase somebody else's ("a spokesman for Ann Lee")."""
+    words = (phrase or "").split()
+    if len(words) < 3 or not all(_NAME_WORD.fullmatch(w) for w in words[-2:]) or (
+            words[-3].lower() in _BEFORE_OTHER):
+        return ""
+    return " ".join(words[-2:])
 
 
 _LEADING_NAME = re.compile(r"((?:[A-Z][\w'’.-]*\s+){1,3}?)([a-z]+)\b")
