@@ -774,7 +774,7 @@ def inherit_speakers(quotes: list[RawQuote], text: str, *,
     starts = sorted(start for start, _ in sentences)
     named = [r for r in reported if r.speaker_type == "name" and r.cue != "according to"]
     for i, q in enumerate(direct):
-        if q.speaker_type == "description" and q.cue not in CUE_VERBS:
+        if q.speaker_type != "none" and q.cue not in CUE_VERBS:
             around = _reported_around(named, q)
             if around is not None:  # "“There's a sense of stability now,” and donations
                 direct[i] = _inherit(q, around)  # began to pick up, Gilbert said": no cue of
