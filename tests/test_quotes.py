@@ -186,6 +186,10 @@ def test_quotes_unclosed_quote_is_marked_open():
      "joking.", ["Robin Maynard"]),
     ("“It is not the position that everything is hunky-dory,” Gene Sperling, a top outside "
      "Clinton adviser, said at a recent event on the economy in Iowa.", ["Gene Sperling"]),
+    # a colon after a reported clause whose speaker the parse left without its verb
+    ("Mr. Slinker, whose latest start-up, Paradata, uses big data to help brands find "
+     "suppliers, said Mr. Trump was a candidate in the spirit of Silicon Valley: ''He's a "
+     "start-up kind of guy.''", ["Slinker", "Slinker"]),
 ])
 def test_quotes_speakers_follow_the_structure(nlp, text, speakers):
     assert [speaker for _, _, speaker in _quotes(nlp, text)] == speakers

@@ -699,9 +699,10 @@ def _introducer(last: Token, covered: set[int] = frozenset()) -> tuple[Token, To
     resisted:"): the cue of their sentence with its subject, else the subject of the verb
     they depend on when that is a name or a personal pronoun (never words of a quote)."""
     cue = _cue_outside(last.sent, covered)
-    if cue is not None and cue.i < last.i + 1 and (subject := _subject_of(cue)) is not None and (
+    subject = (_subject_of(cue) or _name_before(cue, set(covered))) if cue is not None else None
+    if cue is not None and cue.i < last.i + 1 and subject is not None and (
             subject.i not in covered):
-        return cue, subject
+        return cue, subject  # "Ann Lee, whose start-up ..., said Trump was ...: “...”"
     if cue is not None and cue.i == cue.sent.start and cue.i + 1 < len(cue.doc) and (
             name := _name_until_punct(cue.doc, cue.i + 1, covered)) is not None:
         return cue, name  # "Stated Stone:", "Continued Ann Lee:"
