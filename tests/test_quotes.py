@@ -190,6 +190,9 @@ def test_quotes_unclosed_quote_is_marked_open():
     ("Mr. Slinker, whose latest start-up, Paradata, uses big data to help brands find "
      "suppliers, said Mr. Trump was a candidate in the spirit of Silicon Valley: ''He's a "
      "start-up kind of guy.''", ["Slinker", "Slinker"]),
+    # a surname the tagger took for a common noun introduces the quote after its colon
+    ("The crowd applauded. Hannity interjected: “So you’re saying there will be some "
+     "flexibility?”", ["Hannity"]),
 ])
 def test_quotes_speakers_follow_the_structure(nlp, text, speakers):
     assert [speaker for _, _, speaker in _quotes(nlp, text)] == speakers

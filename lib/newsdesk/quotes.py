@@ -308,7 +308,7 @@ def _told_before(doc: Doc, inside: Span, covered: set[int]) -> tuple[Token, Toke
     subject = _subject_of(before.root) if before.root.i < k else None
     if subject is None or not (subject.ent_type_ == "PERSON" or (
             subject.pos_ == "PROPN" and not subject.ent_type_) or (
-            subject.pos_ == "PRON" and subject.lower_ in ("he", "she"))):
+            subject.pos_ == "PRON" and subject.lower_ in ("he", "she")) or _bare_name(subject)):
         return None
     return before.root, subject
 
@@ -718,9 +718,17 @@ def _introducer(last: Token, covered: set[int] = frozenset()) -> tuple[Token, To
     subject = _subject_of(verb)
     if subject is not None and subject.i not in covered and (
             subject.ent_type_ in ("PERSON", "ORG") or subject.pos_ == "PROPN" or (
-                subject.pos_ == "PRON" and subject.lower_ in _PRONOUNS)):
+                subject.pos_ == "PRON" and subject.lower_ in _PRONOUNS) or _bare_name(subject)):
         return verb, subject
     return None
+
+
+def _bare_name(token: Token) -> bool:
+    """A capitalised noun standing alone (no determiner, no modifier) that the
+    tagger did not take for a name ("Hannity interjected: ...", "Sanders delivered a
+    retort: ..."); not "Estimates of civic engagement are ...: ..."."""
+    return token.pos_ == "NOUN" and token.tag_ in ("NN", "NNS") and token.is_title and (
+        token.is_alpha) and not any(c.dep_ not in ("compound", "punct") for c in token.children)
 
 
 # -- a quote's parts and continuations ----------------------------------------------------------
