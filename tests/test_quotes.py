@@ -193,6 +193,10 @@ def test_quotes_unclosed_quote_is_marked_open():
     # a surname the tagger took for a common noun introduces the quote after its colon
     ("The crowd applauded. Hannity interjected: “So you’re saying there will be some "
      "flexibility?”", ["Hannity"]),
+    # a capitalised word right after a quote that goes on is a name, not a preposition
+    ('"The circumstances are changed when you go through a recession," From said.',
+     ["From"]),
+    ("“I think he is wrong,” Will wrote in his column.", ["Will"]),
 ])
 def test_quotes_speakers_follow_the_structure(nlp, text, speakers):
     assert [speaker for _, _, speaker in _quotes(nlp, text)] == speakers

@@ -1395,6 +1395,11 @@ def _name_before(cue: Token, covered: set[int]) -> Token | None:
             "ADV", "ADJ", "NOUN", "PROPN") and word.dep_ not in _SUBJECT_DEPS and (
             word.ent_type_ in ("", "PERSON", "ORG")):  # not "Wednesday added ..."
         return word  # "Jolly said he ...": a surname the tagger took for another word
+    if word is not None and word.is_title and word.is_alpha and word.pos_ in (
+            "ADP", "AUX", "SCONJ") and word.i >= 2 and cue.doc[word.i - 1].is_quote and (
+            cue.doc[word.i - 2].text in (",", "?", "!")):
+        return word  # "“...,” From said.": a capitalised word right after a quote that goes
+        # on is no preposition or modal but a name
     return None
 
 
