@@ -27,7 +27,7 @@ MODEL_INSTALL_HINT = (
 
 #: Bump when extraction code changes what it writes for an article: cached NLP is keyed by
 #: content hash and this fingerprint, so a bump re-parses everything on the next ingest.
-EXTRACTION_VERSION = "15"
+EXTRACTION_VERSION = "16"
 
 
 def model_name() -> str:
