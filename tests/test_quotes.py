@@ -103,6 +103,8 @@ def test_quotes_unclosed_quote_is_marked_open():
     # a signature line the model saw no name in
     ("“I went to Wall Street before the crash. I was the one warning about it.”\n\n"
      "- Clinton.", ["Clinton"]),
+    # an inverted cue and a name before a colon, the quote in the next paragraph
+    ("Added Ann Lee:\n\n“So I think it’s a very real problem.”", ["Ann Lee"]),
     # a transcript's "Name:" before a quote
     ('In the morning, Donald Trump: "Appreciate the congrats for being right on terrorism."',
      ["Donald Trump"]),

@@ -696,8 +696,10 @@ def _lead(doc: Doc, direct: list[tuple[int, int]]) -> RawQuote | None:
 def _introducer(last: Token, covered: set[int] = frozenset()) -> tuple[Token, Token] | None:
     """(verb, speaker) of the words that introduce a quotation with a colon or a dash,
     ``last`` being their last one ("Trump issued the following statement:", "Kasich
-    resisted:"): the cue of their sentence with its subject, else the subject of the verb
-    they depend on when that is a name or a personal pronoun (never words of a quote)."""
+    resisted:"): the cue of their sentence with its subject (or the name before it the parse
+    left it without, or the name after an inverted cue: "Added Ann Lee:"), else the subject
+    of the verb they depend on when that is a name or a personal pronoun (never words of a
+    quote)."""
     cue = _cue_outside(last.sent, covered)
     subject = (_subject_of(cue) or _name_before(cue, set(covered))) if cue is not None else None
     if cue is not None and cue.i < last.i + 1 and subject is not None and (
@@ -1482,7 +1484,6 @@ def _content_clause(token: Token, covered: Collection[int]) -> bool:
         c.dep_ == "mark" and c.lower_ in ("that", "whether", "if") for c in token.children)
         or cue_lemma(token.head) is not None and token.head.i not in covered)  # "X said the
     # process could be “messy,” adding ...", not a clause the parse hung on a quoted "said"
-
 
 
 def _dateline(token: Token) -> bool:
