@@ -16,6 +16,7 @@ from newsdesk.quotes import (
     _antecedent,
     _leading_name,
     _Mention,
+    _resolve_speaker,
     inherit_speakers,
     quote_spans,
 )
@@ -199,6 +200,9 @@ def test_quotes_unclosed_quote_is_marked_open():
     ('"The circumstances are changed when you go through a recession," From said.',
      ["From"]),
     ("“I think he is wrong,” Will wrote in his column.", ["Will"]),
+    # whom a verb blames for saying something said it
+    ("Priebus scolded Romney for suggesting that voters “cling to guns or religion.”",
+     ["Romney", "Romney"]),
 ])
 def test_quotes_speakers_follow_the_structure(nlp, text, speakers):
     assert [speaker for _, _, speaker in _quotes(nlp, text)] == speakers
@@ -402,3 +406,11 @@ def test_quotes_clause_opening_with_a_quote_is_reported_when_it_goes_on(nlp):
     text = "''He was going to make the name known,'' as his father dreamed, Mr. Turry said."
     assert ("He was going to make the name known,'' as his father dreamed", "name",
             "Turry") in _quotes(nlp, text)
+
+
+@pytest.mark.parametrize("pronoun", ["he", "him"])
+def test_quotes_object_pronoun_resolves_like_its_subject(pronoun):
+    mentions = [_Mention(0, 5, "person", "person/cross", "Cross", 0, "subj")]
+    q = SimpleNamespace(speaker_type="pronoun", speaker_text=pronoun, speaker_start=40,
+                        speaker_end=43, speaker_sent=0, sent_start=0)
+    assert _resolve_speaker(q, mentions) == ("Cross", "person/cross", "person")

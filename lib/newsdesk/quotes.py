@@ -1068,9 +1068,10 @@ def _reported(doc: Doc, direct: list[tuple[int, int]]) -> Iterator[RawQuote]:
 
 def _quote_and_name(doc: Doc, start: int, end: int, direct: list[tuple[int, int]],
                     quoted: Collection[int]) -> bool:
-    """Whether the clause [start, end) is a whole direct quote and then words with no
-    finite verb: the quote and its speaker ("“...,” Ann Lee, an adviser, said at ..."), not
-    reported speech ("“...,” and donations began to pick up, X said" is)."""
+    """Whether the clause [start, end) is a whole direct quote and then a name and words
+    with no finite verb: the quote and its speaker ("“...,” Ann Lee, an adviser, said at
+    ..."), not reported speech ("“...,” and donations began to pick up, X said", "to “bomb
+    the hell” out of ..." are)."""
     text = _text(doc)
     opening = [q_end for q_start, q_end in direct
                if start <= q_start and q_end < end and not text[start:q_start].strip(
@@ -1078,7 +1079,8 @@ def _quote_and_name(doc: Doc, start: int, end: int, direct: list[tuple[int, int]
     if not opening:
         return False
     rest = doc.char_span(opening[0], end, alignment_mode="expand")
-    return rest is not None and not any(t.tag_ in _FINITE and t.i not in quoted for t in rest)
+    words = [t for t in rest or () if not (t.is_punct or t.is_space) and t.i not in quoted]
+    return bool(words) and words[0].is_title and not any(t.tag_ in _FINITE for t in words)
 
 
 _FINITE = frozenset({"VBD", "VBZ", "VBP", "MD"})
@@ -1448,6 +1450,10 @@ def _subject_of(verb: Token, covered: Collection[int] = frozenset()) -> Token | 
                 return child
             if child.dep_ == "nsubjpass":  # "X was forced ... and said": X; not "it was said"
                 return child if joined and child.i not in covered else None
+        if token.dep_ == "pcomp" and token.tag_ == "VBG" and token.head.lower_ == "for" and (
+                (blamed := next((c for c in token.head.head.children if c.dep_ == "dobj"),
+                                None)) is not None):
+            return blamed  # "X criticized him for saying ...": whom X blames said it
         if token.dep_ == "xcomp":  # "That prompted Rubio to call ...": the object acts
             controller = next((c for c in token.head.children if c.dep_ == "dobj"), None)
             if controller is not None:
@@ -1530,8 +1536,8 @@ def _speaker_phrase(head: Token, *, prefer_entity: bool = False) -> tuple[str, s
     if head.dep_ == "appos" and head.pos_ == "NOUN" and head.head.pos_ == "PROPN" and (
             head.head.ent_type_ in ("PERSON", "ORG")) and not _dateline(head.head):
         head = head.head  # "Ann Lee, a superdelegate who has accused ...": whom it describes
-    if head.lower_ in _PRONOUNS and head.pos_ == "PRON":
-        return "pronoun", head.text, head.idx, head.idx + len(head)
+    if (head.lower_ in _PRONOUNS or head.lower_ in ("him", "her")) and head.pos_ == "PRON":
+        return "pronoun", head.text, head.idx, head.idx + len(head)  # "criticized him for saying"
     ents = [e for e in _ents(doc) if e.start <= head.i < e.end]
     if not ents:  # "the country's top negotiator Jan Novak said": the name is an appositive
         for child in head.children:
@@ -1632,7 +1638,7 @@ def _resolve_speaker(q, mentions: list[_Mention],
             return known.name, known.entity_id, known.kind
         return q.speaker_text or None, None, "description"
     if q.speaker_type == "pronoun":
-        if q.speaker_text.lower() in ("he", "she"):  # never somebody a quote names
+        if q.speaker_text.lower() in ("he", "she", "him", "her"):  # never one a quote names
             person = _antecedent(mentions if unquoted is None else unquoted, q)
             if person is not None:
                 return person.name, person.entity_id, "person"
