@@ -352,9 +352,6 @@ def _speaker_names(doc: Doc, speakers: Sequence[tuple[int, int]],
         covered.update(t.i for t in name)
 
 
-
-
-
 #: Dependency relations that attach a title or descriptor before a name to it.
 _TITLE_DEPS = frozenset({"compound", "amod", "nmod", "poss", "nn", "npadvmod"})
 

@@ -105,6 +105,10 @@ _CLAUSE_ONLY = frozenset({"describe", "call", "cite", "dismiss", "threaten", "ur
 #: asked whether ..."), not what anyone said.
 _DIRECT_ONLY = frozenset({"ask", "wonder", "muse"})
 _PRONOUNS = frozenset({"he", "she", "i", "we", "they"})
+#: Object pronouns a speaker phrase may be ("criticized him for saying ..."), and the
+#: pronouns of one third person that resolution links to a person.
+_OBJECT_PRONOUNS = frozenset({"him", "her"})
+_THIRD_PERSON = frozenset({"he", "she"}) | _OBJECT_PRONOUNS
 _SIDE_CLAUSE = frozenset({"even", "while", "though", "although", "despite", "whereas"})
 _SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
 QUOTE_COLUMNS = [
@@ -701,7 +705,7 @@ def _introducer(last: Token, covered: set[int] = frozenset()) -> tuple[Token, To
     of the verb they depend on when that is a name or a personal pronoun (never words of a
     quote)."""
     cue = _cue_outside(last.sent, covered)
-    subject = (_subject_of(cue) or _name_before(cue, set(covered))) if cue is not None else None
+    subject = (_subject_of(cue) or _name_before(cue, covered)) if cue is not None else None
     if cue is not None and cue.i < last.i + 1 and subject is not None and (
             subject.i not in covered):
         return cue, subject  # "Ann Lee, whose start-up ..., said Trump was ...: “...”"
@@ -745,7 +749,8 @@ MAX_LINK_WORDS = 3
 #: A quote nobody is found to say with fewer words than this and no sentence in it is a
 #: scare quote, a title or a nickname ("the so-called “deal”"): left out.
 MIN_UNATTRIBUTED_WORDS = 4
-_LEADING_MARKS = " \t\"“„‟«'`‘"
+#: What may stand before a quote's first word: space and opening marks.
+_LEADING_MARKS = " \t\r\n\"“„‟«'`"
 _MARKS_ONLY = re.compile(r"^[\s\"“”„‟«»'`’‘.,;:!?—–-]*$")
 #: A word or two and a comma before a quote that is the rest of its sentence ("Instead,
 #: “he just acts like a defeated man.”").
@@ -840,7 +845,7 @@ def _same_utterance(other: RawQuote, q: RawQuote, text: str, *, before: bool,
             before and len(re.findall(r"\w+", gap)) <= MAX_LINK_WORDS
             and not _SENTENCE_END.search(gap))):
         return other  # “...” “...”, “...,” adding, “...”: nothing or a link between them
-    if before and not other.closed and not gap.strip(" \t\r\n\"“„‟«'`"):
+    if before and not other.closed and not gap.strip(_LEADING_MARKS):
         return other  # the next paragraph of a quote left open
     attributed_between = gap_start <= other.speaker_start and other.speaker_end <= gap_end
     if not (before and attributed_between and "\n" not in gap):
@@ -1081,9 +1086,6 @@ def _quote_and_name(doc: Doc, start: int, end: int, direct: list[tuple[int, int]
     rest = doc.char_span(opening[0], end, alignment_mode="expand")
     words = [t for t in rest or () if not (t.is_punct or t.is_space) and t.i not in quoted]
     return bool(words) and words[0].is_title and not any(t.tag_ in _FINITE for t in words)
-
-
-_FINITE = frozenset({"VBD", "VBZ", "VBP", "MD"})
 
 
 def _after_quote(doc: Doc, cue: Token, direct: list[tuple[int, int]]) -> bool:
@@ -1369,7 +1371,7 @@ def _quote(doc: Doc, start: int, end: int, kind: str, cue: Token, sent: Span, *,
                     sent.start_char, subject.sent.start_char)
 
 
-def _name_before(cue: Token, covered: set[int]) -> Token | None:
+def _name_before(cue: Token, covered: Collection[int]) -> Token | None:
     """The person or organization named just before a cue the parse gave no subject
     ("Sen. Elizabeth Warren (D-MA) said ..."): the last name within eight words of it; else
     a capitalised word right before the cue that starts the clause ("Jolly said ..."),
@@ -1536,7 +1538,7 @@ def _speaker_phrase(head: Token, *, prefer_entity: bool = False) -> tuple[str, s
     if head.dep_ == "appos" and head.pos_ == "NOUN" and head.head.pos_ == "PROPN" and (
             head.head.ent_type_ in ("PERSON", "ORG")) and not _dateline(head.head):
         head = head.head  # "Ann Lee, a superdelegate who has accused ...": whom it describes
-    if (head.lower_ in _PRONOUNS or head.lower_ in ("him", "her")) and head.pos_ == "PRON":
+    if (head.lower_ in _PRONOUNS or head.lower_ in _OBJECT_PRONOUNS) and head.pos_ == "PRON":
         return "pronoun", head.text, head.idx, head.idx + len(head)  # "criticized him for saying"
     ents = [e for e in _ents(doc) if e.start <= head.i < e.end]
     if not ents:  # "the country's top negotiator Jan Novak said": the name is an appositive
@@ -1638,7 +1640,7 @@ def _resolve_speaker(q, mentions: list[_Mention],
             return known.name, known.entity_id, known.kind
         return q.speaker_text or None, None, "description"
     if q.speaker_type == "pronoun":
-        if q.speaker_text.lower() in ("he", "she", "him", "her"):  # never one a quote names
+        if q.speaker_text.lower() in _THIRD_PERSON:  # never somebody a quote names
             person = _antecedent(mentions if unquoted is None else unquoted, q)
             if person is not None:
                 return person.name, person.entity_id, "person"
